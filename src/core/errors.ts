@@ -12,6 +12,7 @@ export type ErrorCode =
   | "SESSION_CORRUPT"
   | "RUN_NOT_FOUND"
   | "RUN_ABORTED"
+  | "RUN_INTERRUPTED"
   | "ARTIFACT_NOT_FOUND"
   | "INVALID_NAME"
   | "PROVIDER_UNKNOWN"

@@ -1,0 +1,175 @@
+import type { AgentDefinition } from "../agents/agent-definition.js";
+import { errorMessage, isPlutoError, PlutoError } from "../core/errors.js";
+import {
+  addUsage,
+  type FinishReason,
+  type RunEndEvent,
+  type RunEvent,
+  type RunStatus,
+  type Usage,
+  ZERO_USAGE,
+} from "../core/events.js";
+import type { ToolCallPart } from "../core/messages.js";
+import type { Scope } from "../core/scope.js";
+import type { ModelToolSpec, StreamStep } from "../llm/model-step.js";
+import type { Tool } from "../tools/tool.js";
+import { runToolCall } from "./run-tool-call.js";
+import type { SessionWriter } from "./session-writer.js";
+import { historyFromEvents } from "./session-history.js";
+
+/** Everything one run needs; built by the run manager for each run. */
+export interface ExecuteRunOptions {
+  agent: AgentDefinition;
+  runId: string;
+  /** The user's message for this turn. */
+  input: string;
+  /** The session's only writer for the duration of the run. */
+  writer: SessionWriter;
+  /** One model step per call (the provider seam). */
+  streamStep: StreamStep;
+  /** System prompt for every step of this run. */
+  system: string;
+  tools: ReadonlyMap<string, Tool>;
+  toolSpecs: ModelToolSpec[];
+  /** Scope and session passed to every tool call. */
+  toolScope: { scope: Scope; sessionId: string };
+  /** Saves a cut tool output in full and returns the artifact name. */
+  saveFullToolOutput: (text: string, toolCallId: string) => Promise<string>;
+  /** Aborts the run (user abort); the run's own time limit is added on top. */
+  signal: AbortSignal;
+  /** Clock for event times. @default () => new Date() */
+  now?: () => Date;
+}
+
+/**
+ * Pluto's agent loop (DESIGN.md data flow, "executor"): stream one model step, run its tool calls,
+ * append every event to the session log, repeat until the model answers without tool calls or a
+ * limit is hit (`spec.limits.max_steps`, `max_run_seconds`). The context of each step is rebuilt from
+ * the log, so nothing but the log carries state between steps.
+ *
+ * Never throws for run failures: a failure becomes the final `run-end` event with status `failed`
+ * (or `aborted`), as DESIGN.md requires of a started stream. Resolves once every event is durable.
+ */
+export async function executeRun(options: ExecuteRunOptions): Promise<RunEndEvent> {
+  const { agent, runId, writer } = options;
+  const now = options.now ?? (() => new Date());
+  const time = (): string => now().toISOString();
+  const emit = (event: RunEvent): void => writer.write(event);
+
+  const deadline = AbortSignal.timeout(agent.limits.maxRunSeconds * 1000);
+  const signal = AbortSignal.any([options.signal, deadline]);
+  let usage: Usage = ZERO_USAGE;
+  let steps = 0;
+  let output = "";
+
+  const finish = async (status: RunStatus, error?: PlutoError): Promise<RunEndEvent> => {
+    const end: RunEndEvent = { type: "run-end", runId, time: time(), status, usage, steps };
+    if (output !== "") end.output = output;
+    if (error !== undefined) end.error = { code: error.code, message: error.message };
+    emit(end);
+    await writer.flush();
+    return end;
+  };
+
+  emit({ type: "run-start", runId, time: time(), agent: agent.name, input: options.input, model: agent.model });
+
+  try {
+    while (true) {
+      if (signal.aborted) throw abortError(options.signal, deadline, agent);
+      if (steps >= agent.limits.maxSteps) {
+        return await finish(
+          "failed",
+          new PlutoError(
+            "LIMIT_EXCEEDED",
+            `The run stopped after ${steps} steps without a final answer. Raise spec.limits.max_steps in agent.yaml if the task needs more.`,
+          ),
+        );
+      }
+      steps += 1;
+      const step = steps;
+      const messages = historyFromEvents(writer.events);
+      const request = {
+        system: options.system,
+        messages,
+        tools: options.toolSpecs,
+        signal,
+        ...(agent.parameters.temperature === undefined ? {} : { temperature: agent.parameters.temperature }),
+        ...(agent.parameters.maxOutputTokens === undefined ? {} : { maxOutputTokens: agent.parameters.maxOutputTokens }),
+      };
+      const modelStep = await options.streamStep(request);
+      emit({ type: "step-start", runId, time: time(), step, model: modelStep.model });
+
+      let text = "";
+      const toolCalls: ToolCallPart[] = [];
+      let finishReason: FinishReason = "unknown";
+      let stepUsage: Usage = ZERO_USAGE;
+      for await (const part of modelStep.parts) {
+        switch (part.type) {
+          case "text-delta":
+            text += part.text;
+            emit({ type: "text-delta", runId, time: time(), step, text: part.text });
+            break;
+          case "reasoning-delta":
+            emit({ type: "reasoning-delta", runId, time: time(), step, text: part.text });
+            break;
+          case "tool-call":
+            toolCalls.push({ toolCallId: part.toolCallId, toolName: part.toolName, input: part.input });
+            emit({ type: "tool-call", runId, time: time(), step, ...toolCalls.at(-1)! });
+            break;
+          case "finish":
+            finishReason = part.finishReason;
+            stepUsage = part.usage;
+            break;
+        }
+      }
+      usage = addUsage(usage, stepUsage);
+      emit({ type: "step-end", runId, time: time(), step, finishReason, usage: stepUsage });
+      if (signal.aborted) throw abortError(options.signal, deadline, agent);
+
+      if (toolCalls.length === 0) {
+        output = text;
+        return await finish("completed");
+      }
+      const results = await Promise.all(
+        toolCalls.map((call) =>
+          runToolCall(call, {
+            tools: options.tools,
+            context: { ...options.toolScope, runId, toolCallId: call.toolCallId, signal },
+            maxChars: agent.limits.maxToolResultChars,
+            saveFullToolOutput: options.saveFullToolOutput,
+          }),
+        ),
+      );
+      for (const [index, result] of results.entries()) {
+        const call = toolCalls[index]!;
+        emit({ type: "tool-result", runId, time: time(), step, toolCallId: call.toolCallId, toolName: call.toolName, ...result });
+      }
+    }
+  } catch (error) {
+    const failure = toPlutoError(error, options.signal, deadline, agent);
+    try {
+      return await finish(failure.code === "RUN_ABORTED" ? "aborted" : "failed", failure);
+    } catch (writeError) {
+      // The log itself failed (disk full, conflict): nothing more can be recorded; report both.
+      throw new PlutoError("INTERNAL", `The run failed (${failure.message}) and its end could not be written: ${errorMessage(writeError)}`, {
+        cause: writeError,
+      });
+    }
+  }
+}
+
+function abortError(user: AbortSignal, deadline: AbortSignal, agent: AgentDefinition): PlutoError {
+  if (deadline.aborted && !user.aborted) {
+    return new PlutoError(
+      "LIMIT_EXCEEDED",
+      `The run took longer than ${agent.limits.maxRunSeconds} s and was stopped. Raise spec.limits.max_run_seconds in agent.yaml if it needs more time.`,
+    );
+  }
+  return new PlutoError("RUN_ABORTED", "The run was aborted.");
+}
+
+function toPlutoError(error: unknown, user: AbortSignal, deadline: AbortSignal, agent: AgentDefinition): PlutoError {
+  if (user.aborted || deadline.aborted) return abortError(user, deadline, agent);
+  if (isPlutoError(error)) return error;
+  return new PlutoError("INTERNAL", `The run failed unexpectedly: ${errorMessage(error)}`, { cause: error });
+}

@@ -1,0 +1,76 @@
+import type { SessionEvent } from "../core/events.js";
+import type { ContextMessage, ToolCallPart, ToolResultPart } from "../core/messages.js";
+
+/**
+ * Rebuilds the model's conversation from a session log (the log is the only state between steps).
+ * Per run: the `run-start` input becomes a user message; each step's text, reasoning and tool calls
+ * become one assistant message; its tool results one tool message. Tool calls that never got a
+ * result (a run cut off mid-step) get a synthetic error result so every provider accepts the history.
+ * Approval events are skipped: only their outcome (a tool result) reaches the model.
+ */
+export function historyFromEvents(events: readonly SessionEvent[]): ContextMessage[] {
+  const messages: ContextMessage[] = [];
+  let assistant: { text: string; reasoning: string; toolCalls: ToolCallPart[] } | undefined;
+  let results: ToolResultPart[] = [];
+
+  const closeStep = (): void => {
+    if (assistant !== undefined) {
+      if (assistant.text !== "" || assistant.toolCalls.length > 0) {
+        const message: ContextMessage = { role: "assistant", text: assistant.text, toolCalls: assistant.toolCalls };
+        if (assistant.reasoning !== "") message.reasoning = assistant.reasoning;
+        messages.push(message);
+        const answered = new Set(results.map((result) => result.toolCallId));
+        for (const call of assistant.toolCalls) {
+          if (!answered.has(call.toolCallId)) {
+            results.push({
+              toolCallId: call.toolCallId,
+              toolName: call.toolName,
+              content: "Error: this tool call was interrupted before it returned a result.",
+              isError: true,
+            });
+          }
+        }
+        if (results.length > 0) messages.push({ role: "tool", results });
+      }
+    }
+    assistant = undefined;
+    results = [];
+  };
+
+  for (const event of events) {
+    switch (event.type) {
+      case "run-start":
+        closeStep();
+        messages.push({ role: "user", text: event.input });
+        break;
+      case "step-start":
+        closeStep();
+        assistant = { text: "", reasoning: "", toolCalls: [] };
+        break;
+      case "text-delta":
+        if (assistant !== undefined) assistant.text += event.text;
+        break;
+      case "reasoning-delta":
+        if (assistant !== undefined) assistant.reasoning += event.text;
+        break;
+      case "tool-call":
+        assistant?.toolCalls.push({ toolCallId: event.toolCallId, toolName: event.toolName, input: event.input });
+        break;
+      case "tool-result":
+        results.push({
+          toolCallId: event.toolCallId,
+          toolName: event.toolName,
+          content: event.content,
+          isError: event.isError,
+        });
+        break;
+      case "run-end":
+        closeStep();
+        break;
+      default:
+        break;
+    }
+  }
+  closeStep();
+  return messages;
+}

@@ -1,0 +1,228 @@
+import { randomUUID } from "node:crypto";
+import type { AgentDefinition } from "../agents/agent-definition.js";
+import { PlutoError } from "../core/errors.js";
+import type { RunEndEvent, SessionEvent } from "../core/events.js";
+import { assertSafeName, isSafeName } from "../core/names.js";
+import { DEFAULT_TENANT, type Scope, scopeOf } from "../core/scope.js";
+import { executeRun } from "../executor/execute-run.js";
+import { SessionWriter } from "../executor/session-writer.js";
+import { buildSystemPrompt, type MemoryContext } from "../executor/system-prompt.js";
+import type { ModelToolSpec, StreamStep } from "../llm/model-step.js";
+import type { ArtifactStore } from "../services/artifact/artifact-store.js";
+import { LONG_TERM_DOCUMENT, type MemoryStore } from "../services/memory/memory-store.js";
+import type { SessionKey, SessionStore } from "../services/session/session-store.js";
+import type { Tool } from "../tools/tool.js";
+import type { EventBus, SessionListener } from "./event-bus.js";
+import { sessionKeyString } from "./event-bus.js";
+import { interruptedRunEnd } from "./recover-session.js";
+import { SessionLanes } from "./session-lanes.js";
+
+/** The tools of one run. */
+export interface RunTools {
+  tools: ReadonlyMap<string, Tool>;
+  specs: ModelToolSpec[];
+}
+
+/** Dependencies of {@link RunManager}; built once by `runtime.ts`. */
+export interface RunManagerOptions {
+  agents: { get(name: string): Promise<AgentDefinition>; list(): Promise<{ name: string }[]> };
+  sessions: SessionStore;
+  memory: MemoryStore;
+  artifacts: ArtifactStore;
+  bus: EventBus;
+  /** The provider seam for an agent (its model plus fallbacks). */
+  streamStepFor(agent: AgentDefinition): StreamStep;
+  /** The tools an agent may call in one session. */
+  toolsFor(agent: AgentDefinition, scope: Scope): Promise<RunTools>;
+  /** @default () => new Date() */
+  now?: () => Date;
+}
+
+/** What a caller needs to start a run. */
+export interface StartRunRequest {
+  agent: string;
+  input: string;
+  /** Continue this session; a new id is generated when absent. Must be a safe name. */
+  sessionId?: string;
+  /** @default "default" */
+  tenant?: string;
+  /** Subscribed to the session before the run is queued, so no event of the run is missed. */
+  listener?: SessionListener;
+}
+
+/** A queued or running run. `result` resolves with its `run-end` event and never rejects for run failures. */
+export interface RunHandle {
+  runId: string;
+  key: SessionKey;
+  result: Promise<RunEndEvent>;
+  /** Removes `request.listener`; a no-op when none was given. */
+  unsubscribe: () => void;
+}
+
+/**
+ * Starts, queues, aborts and tracks runs (DESIGN.md: "run queue (one active run per session key)").
+ * A run for a busy session waits until the session's earlier runs end, in arrival order.
+ */
+export class RunManager {
+  readonly #options: RunManagerOptions;
+  readonly #lanes = new SessionLanes();
+  readonly #active = new Map<string, { key: SessionKey; controller: AbortController }>();
+  readonly #knownSessions = new Map<string, SessionKey>();
+
+  constructor(options: RunManagerOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Validates the request, then queues the run on its session's lane.
+   * @throws PlutoError `AGENT_NOT_FOUND`, `AGENT_INVALID`, `INVALID_NAME`, `BAD_REQUEST` (empty input).
+   */
+  async start(request: StartRunRequest): Promise<RunHandle> {
+    if (typeof request.input !== "string" || request.input.trim() === "") {
+      throw new PlutoError("BAD_REQUEST", "The input is empty. Send the message text in `input`.");
+    }
+    const scope = scopeOf(request.agent, request.tenant ?? DEFAULT_TENANT);
+    const agent = await this.#options.agents.get(scope.agent);
+    const session = request.sessionId === undefined ? newSessionId() : assertSafeName("session", request.sessionId);
+    const key: SessionKey = { ...scope, session };
+    this.#knownSessions.set(`${scope.tenant}/${session}`, key);
+    const runId = `run_${randomUUID()}`;
+    const controller = new AbortController();
+    const unsubscribe = request.listener === undefined ? () => {} : this.#options.bus.subscribe(key, request.listener);
+    this.#active.set(runId, { key, controller });
+    const result = this.#lanes
+      .run(sessionKeyString(key), () => this.#run({ agent, key, runId, input: request.input, signal: controller.signal }))
+      .finally(() => this.#active.delete(runId));
+    return { runId, key, result, unsubscribe };
+  }
+
+  /** Aborts a queued or running run. @returns false when no such run is active in this process. */
+  abort(runId: string): boolean {
+    const run = this.#active.get(runId);
+    if (run === undefined) return false;
+    run.controller.abort();
+    return true;
+  }
+
+  /** The session of an active run, if any. */
+  activeRun(runId: string): SessionKey | undefined {
+    return this.#active.get(runId)?.key;
+  }
+
+  /** Subscribes to a session's durable events; returns the function that unsubscribes. */
+  subscribe(key: SessionKey, listener: SessionListener): () => void {
+    return this.#options.bus.subscribe(key, listener);
+  }
+
+  /** Resolves when the session has no queued or running run. */
+  whenIdle(key: SessionKey): Promise<void> {
+    return this.#lanes.whenIdle(sessionKeyString(key));
+  }
+
+  /** True when the session has a queued or running run in this process. */
+  isBusy(key: SessionKey): boolean {
+    return this.#lanes.busy(sessionKeyString(key));
+  }
+
+  /** Number of queued and running runs. */
+  get activeCount(): number {
+    return this.#active.size;
+  }
+
+  /**
+   * Resolves a session id to its key within a tenant (sessions are unique per tenant). Looks at
+   * sessions seen by this process first, then asks the store for each agent.
+   */
+  async findSession(sessionId: string, tenant: string = DEFAULT_TENANT): Promise<SessionKey | undefined> {
+    if (!isSafeName(sessionId)) return undefined;
+    const known = this.#knownSessions.get(`${tenant}/${sessionId}`);
+    if (known !== undefined) return known;
+    for (const { name } of await this.#options.agents.list()) {
+      if (!isSafeName(name)) continue;
+      const key: SessionKey = { tenant, agent: name, session: sessionId };
+      if ((await this.#options.sessions.info(key)) !== undefined) {
+        this.#knownSessions.set(`${tenant}/${sessionId}`, key);
+        return key;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Marks a cut-off run failed when the session is idle (see `interruptedRunEnd`); returns the session's events.
+   * Safe to call at any time: it waits its turn on the session's lane.
+   */
+  touch(key: SessionKey): Promise<SessionEvent[]> {
+    return this.#lanes.run(sessionKeyString(key), () => this.#recover(key));
+  }
+
+  async #recover(key: SessionKey): Promise<SessionEvent[]> {
+    const events = await this.#options.sessions.read(key);
+    const end = interruptedRunEnd(events, this.#now());
+    if (end === undefined) return events;
+    const stored = await this.#options.sessions.append(key, [end], { expectedSeq: events.at(-1)?.seq ?? 0 });
+    this.#options.bus.publish(key, stored);
+    return [...events, ...stored];
+  }
+
+  async #run(run: { agent: AgentDefinition; key: SessionKey; runId: string; input: string; signal: AbortSignal }) {
+    const { agent, key, runId } = run;
+    const options = this.#options;
+    const existing = await this.#recover(key);
+    const writer = new SessionWriter({
+      store: options.sessions,
+      key,
+      existing,
+      onDurable: (events) => options.bus.publish(key, events),
+    });
+    const scope: Scope = { tenant: key.tenant, agent: key.agent };
+    const memory = agent.memory.enabled ? await this.#memoryContext(scope) : undefined;
+    const tools = await options.toolsFor(agent, scope);
+    return executeRun({
+      agent,
+      runId,
+      input: run.input,
+      writer,
+      streamStep: options.streamStepFor(agent),
+      system: buildSystemPrompt(agent, memory),
+      tools: tools.tools,
+      toolSpecs: tools.specs,
+      toolScope: { scope, sessionId: key.session },
+      signal: run.signal,
+      now: options.now,
+      saveFullToolOutput: async (text, toolCallId) => {
+        const safeId = toolCallId.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 100) || "call";
+        const info = await options.artifacts.put(scope, `tool-results/${runId}/${safeId}.txt`, text, {
+          mediaType: "text/plain; charset=utf-8",
+          metadata: { runId, toolCallId, session: key.session },
+        });
+        return info.name;
+      },
+    });
+  }
+
+  async #memoryContext(scope: Scope): Promise<MemoryContext> {
+    const today = this.#now();
+    const day = today.toISOString().slice(0, 10);
+    const yesterday = new Date(today.getTime() - 86_400_000).toISOString().slice(0, 10);
+    const { memory } = this.#options;
+    const [todayNotes, yesterdayNotes, longTerm] = await Promise.all([
+      memory.read(scope, day),
+      memory.read(scope, yesterday),
+      memory.read(scope, LONG_TERM_DOCUMENT),
+    ]);
+    return {
+      today: { day, markdown: todayNotes },
+      yesterday: { day: yesterday, markdown: yesterdayNotes },
+      longTerm,
+    };
+  }
+
+  #now(): Date {
+    return this.#options.now?.() ?? new Date();
+  }
+}
+
+function newSessionId(): string {
+  return `ses_${randomUUID().replaceAll("-", "")}`;
+}

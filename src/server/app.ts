@@ -1,0 +1,76 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { AgentDefinition } from "../agents/agent-definition.js";
+import { isPlutoError, PlutoError } from "../core/errors.js";
+import type { RunManager } from "../runs/run-manager.js";
+import type { SessionStore } from "../services/session/session-store.js";
+import { bearerAuth } from "./auth.js";
+import { statusForCode } from "./error-status.js";
+import { agentRoutes } from "./routes/agent-routes.js";
+import { runRoutes } from "./routes/run-routes.js";
+import { sessionRoutes } from "./routes/session-routes.js";
+
+/** What the HTTP API needs; built by `runtime.ts`. */
+export interface AppOptions {
+  agents: {
+    get(name: string): Promise<AgentDefinition>;
+    list(): Promise<{ name: string; description: string; valid: boolean }[]>;
+  };
+  runs: RunManager;
+  sessions: SessionStore;
+  /** Largest request body in bytes; larger bodies get 413. */
+  maxBodyBytes: number;
+  /** When set, `/api/*` requires `Authorization: Bearer <token>`. */
+  authToken?: string;
+  /** True once start-up finished (for `/readyz`). */
+  ready: () => boolean;
+  /** Receives unexpected errors (they are hidden from clients). */
+  onUnexpectedError?: (error: unknown) => void;
+}
+
+/**
+ * The HTTP API (issue "v0.1 core", HTTP): health, agents, runs with JSON or SSE, session replay, abort.
+ * Every error leaves as `{"error": {"code", "message", "details"}}`.
+ */
+export function createApp(options: AppOptions): Hono {
+  const app = new Hono();
+
+  app.get("/healthz", (context) => context.json({ status: "ok" }));
+  app.get("/readyz", (context) =>
+    options.ready() ? context.json({ status: "ready" }) : context.json({ status: "starting" }, 503),
+  );
+
+  const api = new Hono();
+  if (options.authToken !== undefined) api.use("*", bearerAuth(options.authToken));
+  api.use(
+    "*",
+    bodyLimit({
+      maxSize: options.maxBodyBytes,
+      onError: () => {
+        throw new PlutoError(
+          "PAYLOAD_TOO_LARGE",
+          `The request body is larger than ${options.maxBodyBytes} bytes (server.max_body_bytes).`,
+        );
+      },
+    }),
+  );
+  api.route("/", agentRoutes(options));
+  api.route("/", runRoutes(options));
+  api.route("/", sessionRoutes(options));
+  app.route("/api/v1", api);
+
+  app.notFound(() => {
+    throw new PlutoError("NOT_FOUND", "No such route. See the API reference in docs/http-api.md.");
+  });
+  app.onError((error, context) => {
+    if (isPlutoError(error)) {
+      return context.json({ error: error.toJSON() }, statusForCode(error.code));
+    }
+    options.onUnexpectedError?.(error);
+    return context.json(
+      { error: { code: "INTERNAL", message: "Internal error; the server log has the details." } },
+      500,
+    );
+  });
+  return app;
+}

@@ -1,0 +1,29 @@
+import { Hono } from "hono";
+import type { AppOptions } from "../app.js";
+
+/** `GET /agents` and `GET /agents/{agent}`. */
+export function agentRoutes(options: AppOptions): Hono {
+  const routes = new Hono();
+  routes.get("/agents", async (context) => context.json({ agents: await options.agents.list() }));
+  routes.get("/agents/:agent", async (context) => {
+    const agent = await options.agents.get(context.req.param("agent"));
+    return context.json({
+      name: agent.name,
+      description: agent.description,
+      labels: agent.labels,
+      model: agent.model,
+      fallback_models: agent.fallbackModels,
+      limits: {
+        max_steps: agent.limits.maxSteps,
+        max_run_seconds: agent.limits.maxRunSeconds,
+        max_tool_result_chars: agent.limits.maxToolResultChars,
+      },
+      tools: {
+        builtin: agent.tools.builtins,
+        mcp: agent.tools.mcpServers.map((server) => ({ name: server.name, transport: server.transport })),
+      },
+      skills: agent.skills.map((skill) => ({ name: skill.name, description: skill.description })),
+    });
+  });
+  return routes;
+}

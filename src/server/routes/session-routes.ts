@@ -1,0 +1,72 @@
+import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { PlutoError } from "../../core/errors.js";
+import type { SessionEvent } from "../../core/events.js";
+import type { AppOptions } from "../app.js";
+import { EventQueue, writeEvent } from "../sse.js";
+
+/** Parses a non-negative integer position; @throws PlutoError `BAD_REQUEST`. */
+function parsePosition(value: string | undefined, name: string): number {
+  if (value === undefined || value === "") return 0;
+  if (!/^\d{1,15}$/.test(value)) {
+    throw new PlutoError("BAD_REQUEST", `${name} must be a non-negative integer event sequence number.`);
+  }
+  return Number(value);
+}
+
+/**
+ * `GET /sessions/{id}/events?after=SEQ`: the session's events after SEQ as JSON, or, with
+ * `Accept: text/event-stream`, as SSE that replays the log and then follows live runs until the
+ * session is idle. SSE clients resume with `Last-Event-ID`.
+ */
+export function sessionRoutes(options: AppOptions): Hono {
+  const routes = new Hono();
+  routes.get("/sessions/:session/events", async (context) => {
+    const sessionId = context.req.param("session");
+    const key = await options.runs.findSession(sessionId);
+    if (key === undefined) {
+      throw new PlutoError("SESSION_NOT_FOUND", `No session ${JSON.stringify(sessionId.slice(0, 80))}. Start one with POST /api/v1/agents/{agent}/runs.`);
+    }
+    const wantsStream = (context.req.header("accept") ?? "").includes("text/event-stream");
+    const after = Math.max(
+      parsePosition(context.req.query("after"), "after"),
+      parsePosition(context.req.header("last-event-id"), "Last-Event-ID"),
+    );
+    if (!wantsStream) {
+      const events = options.runs.isBusy(key)
+        ? await options.sessions.read(key, { after })
+        : (await options.runs.touch(key)).filter((event) => event.seq > after);
+      return context.json({ session_id: key.session, agent: key.agent, events });
+    }
+
+    const queue = new EventQueue();
+    const unsubscribe = options.runs.subscribe(key, (events) => queue.push(events));
+    let stored: SessionEvent[];
+    try {
+      stored = options.runs.isBusy(key) ? await options.sessions.read(key, { after }) : await options.runs.touch(key);
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    return streamSSE(context, async (stream) => {
+      stream.onAbort(() => queue.close());
+      let last = after;
+      try {
+        for (const event of stored) {
+          if (event.seq <= last) continue;
+          await writeEvent(stream, event);
+          last = event.seq;
+        }
+        void options.runs.whenIdle(key).then(() => queue.close());
+        for await (const event of queue.drain()) {
+          if (event.seq <= last) continue;
+          await writeEvent(stream, event);
+          last = event.seq;
+        }
+      } finally {
+        unsubscribe();
+      }
+    });
+  });
+  return routes;
+}
