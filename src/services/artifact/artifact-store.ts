@@ -27,7 +27,12 @@ export interface PutArtifactOptions {
  */
 export interface ArtifactStore {
   /** Stores `body` under `name`, replacing any previous version. @throws PlutoError `INVALID_NAME`. */
-  put(scope: Scope, name: string, body: Uint8Array | string, options?: PutArtifactOptions): Promise<ArtifactInfo>;
+  put(
+    scope: Scope,
+    name: string,
+    body: Uint8Array | string,
+    options?: PutArtifactOptions,
+  ): Promise<ArtifactInfo>;
 
   /** The artifact's bytes and metadata, or `undefined` when absent. */
   get(scope: Scope, name: string): Promise<{ info: ArtifactInfo; body: Uint8Array } | undefined>;

@@ -4,7 +4,11 @@ import type { Scope } from "../../core/scope.js";
 export type MemorySection = "Decisions Made" | "Preferences Learned" | "Facts Stored";
 
 /** The sections in the order they appear in a day file. */
-export const MEMORY_SECTIONS: readonly MemorySection[] = ["Decisions Made", "Preferences Learned", "Facts Stored"];
+export const MEMORY_SECTIONS: readonly MemorySection[] = [
+  "Decisions Made",
+  "Preferences Learned",
+  "Facts Stored",
+];
 
 /** Name of the curated long-term memory document. */
 export const LONG_TERM_DOCUMENT = "MEMORY";
