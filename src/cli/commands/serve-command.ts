@@ -1,0 +1,56 @@
+import { PlutoError } from "../../core/errors.js";
+import { type CliIo, type GlobalOptions, openRuntime } from "../cli-context.js";
+
+/**
+ * `pluto serve`: starts the HTTP API and runs until SIGINT/SIGTERM, then stops gracefully
+ * (stops listening, aborts nothing: open runs keep their session logs consistent because every event
+ * is appended before it is sent). Prints one line `Pluto listening on URL` once ready.
+ */
+export async function serveCommand(io: CliIo, globals: GlobalOptions, options: { host?: string; port?: string }): Promise<number> {
+  const runtime = await openRuntime(io, globals);
+  const { createApp } = await import("../../server/app.js");
+  const { startServer } = await import("../../server/start-server.js");
+  const port = options.port === undefined ? runtime.config.server.port : Number(options.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    await runtime.close();
+    throw new PlutoError("CONFIG_INVALID", `--port must be an integer from 0 to 65535, not ${JSON.stringify(options.port)}.`);
+  }
+  let ready = false;
+  const authToken = runtime.config.server.auth.token;
+  const app = createApp({
+    agents: runtime.agents,
+    runs: runtime.runs,
+    sessions: runtime.sessions,
+    maxBodyBytes: runtime.config.server.maxBodyBytes,
+    ready: () => ready,
+    onUnexpectedError: (error) => io.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
+    ...(authToken === undefined ? {} : { authToken }),
+  });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(app, {
+      host: options.host ?? runtime.config.server.host,
+      port,
+      ...(authToken === undefined ? {} : { authToken }),
+    });
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+  ready = true;
+  io.stdout.write(`Pluto listening on ${server.url}\n`);
+
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  io.stderr.write("Stopping…\n");
+  await server.close();
+  await runtime.close();
+  return 0;
+}

@@ -1,0 +1,117 @@
+import { AgentCatalog } from "./agents/agent-catalog.js";
+import type { AgentDefinition } from "./agents/agent-definition.js";
+import { loadConfig } from "./config/load-config.js";
+import type { PlutoConfig } from "./config/pluto-config.js";
+import type { Scope } from "./core/scope.js";
+import { createModelRegistry } from "./llm/providers.js";
+import { createStreamStep } from "./llm/stream-step.js";
+import { EventBus } from "./runs/event-bus.js";
+import { RunManager } from "./runs/run-manager.js";
+import type { ArtifactStore } from "./services/artifact/artifact-store.js";
+import { FsArtifactStore } from "./services/artifact/fs-artifact-store.js";
+import { InMemoryArtifactStore } from "./services/artifact/in-memory-artifact-store.js";
+import { FsMemoryStore } from "./services/memory/fs-memory-store.js";
+import { InMemoryMemoryStore } from "./services/memory/in-memory-memory-store.js";
+import type { MemoryStore } from "./services/memory/memory-store.js";
+import { FsSessionStore } from "./services/session/fs-session-store.js";
+import { InMemorySessionStore } from "./services/session/in-memory-session-store.js";
+import type { SessionStore } from "./services/session/session-store.js";
+import { McpPool } from "./tools/mcp/mcp-pool.js";
+import { createToolset } from "./tools/toolset.js";
+
+/** Where runtime diagnostics go (stderr in the CLI). */
+export type RuntimeLog = (level: "info" | "warn" | "error", message: string) => void;
+
+/** Options for {@link createRuntime}. */
+export interface RuntimeOptions {
+  /** Directory that holds `pluto.yaml` / `.pluto/`. @default process.cwd() */
+  cwd?: string;
+  /** Explicit config file (`--config`). */
+  configFile?: string;
+  /** Environment for `${VAR}` interpolation and provider keys. @default process.env */
+  env?: Record<string, string | undefined>;
+  log?: RuntimeLog;
+}
+
+/** The object graph of one Pluto process in simple mode. */
+export interface Runtime {
+  config: PlutoConfig;
+  agents: AgentCatalog;
+  sessions: SessionStore;
+  memory: MemoryStore;
+  artifacts: ArtifactStore;
+  bus: EventBus;
+  runs: RunManager;
+  /** Stops MCP servers and flushes the stores. */
+  close(): Promise<void>;
+}
+
+/**
+ * The one composition root (DESIGN.md, layers): reads `pluto.yaml`, builds the stores its services name,
+ * the agent catalog, the provider registry, the MCP pool and the run manager. Nothing else constructs
+ * these objects. @throws PlutoError `CONFIG_INVALID` for a bad config file.
+ */
+export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const env = options.env ?? process.env;
+  const log: RuntimeLog = options.log ?? (() => {});
+  const config = await loadConfig({
+    cwd: options.cwd ?? process.cwd(),
+    env,
+    ...(options.configFile === undefined ? {} : { file: options.configFile }),
+  });
+  const sessions = createSessionStore(config);
+  const memory = createMemoryStore(config);
+  const artifacts = createArtifactStore(config);
+  const agents = new AgentCatalog({ agentsDir: config.agentsDir, providerNames: Object.keys(config.providers) });
+  const registry = createModelRegistry({ providers: config.providers, env });
+  const mcp = new McpPool({ log: (message) => log("warn", message) });
+  const bus = new EventBus();
+
+  const runs = new RunManager({
+    agents,
+    sessions,
+    memory,
+    artifacts,
+    bus,
+    streamStepFor: (agent: AgentDefinition) =>
+      createStreamStep({ registry, models: [agent.model, ...agent.fallbackModels], retry: config.retry }),
+    toolsFor: async (agent: AgentDefinition, scope: Scope) => {
+      const connected = await mcp.connect(agent);
+      const toolset = createToolset({ agent, scope, memory, artifacts, mcp: connected });
+      return { tools: toolset.tools, specs: toolset.specs };
+    },
+  });
+
+  return {
+    config,
+    agents,
+    sessions,
+    memory,
+    artifacts,
+    bus,
+    runs,
+    async close() {
+      await mcp.close();
+      await Promise.all([sessions.close?.(), memory.close?.(), artifacts.close?.()]);
+    },
+  };
+}
+
+function createSessionStore(config: PlutoConfig): SessionStore {
+  const service = config.services.session;
+  return service.backend === "memory"
+    ? new InMemorySessionStore()
+    : new FsSessionStore({ dataDir: config.dataDir, fsync: service.fsync });
+}
+
+function createMemoryStore(config: PlutoConfig): MemoryStore {
+  return config.services.memory.backend === "memory"
+    ? new InMemoryMemoryStore()
+    : new FsMemoryStore({ dataDir: config.dataDir });
+}
+
+function createArtifactStore(config: PlutoConfig): ArtifactStore {
+  return config.services.artifacts.backend === "memory"
+    ? new InMemoryArtifactStore()
+    : new FsArtifactStore({ dataDir: config.dataDir });
+}
