@@ -53,8 +53,9 @@ export function checkMemoryNote(note: MemoryNote): MemoryNote {
 
 /** Sorts document names as {@link MemoryStore.list} promises: days ascending, then `MEMORY`. */
 export function sortDocuments(documents: Iterable<MemoryDocument>): MemoryDocument[] {
-  const days = [...documents].filter((document) => document !== LONG_TERM_DOCUMENT).sort();
-  return [...documents].includes(LONG_TERM_DOCUMENT) ? [...days, LONG_TERM_DOCUMENT] : days;
+  const all = [...documents];
+  const days = all.filter((document) => document !== LONG_TERM_DOCUMENT).sort();
+  return all.includes(LONG_TERM_DOCUMENT) ? [...days, LONG_TERM_DOCUMENT] : days;
 }
 
 /**
