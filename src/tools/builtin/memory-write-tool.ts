@@ -54,7 +54,8 @@ export interface MemoryWriteToolOptions {
  * The `memory_write` built-in: `{ text, section: "decision"|"preference"|"fact", long_term? }`.
  * Without `long_term` it adds a bullet under the section's heading of today's day file (UTC date from
  * `now`); with `long_term: true` it appends `- text` to the `MEMORY` document (read, then write; created
- * with a `# Memory` heading when absent). Output: a one-line confirmation; details `{ document, section }`.
+ * as `# Memory` when absent; a blank line separates the bullet from preceding prose). Output: a one-line
+ * confirmation; details `{ document, section }`.
  */
 export function createMemoryWriteTool(options: MemoryWriteToolOptions): Tool {
   const now = options.now ?? (() => new Date());
@@ -69,9 +70,7 @@ export function createMemoryWriteTool(options: MemoryWriteToolOptions): Tool {
       const section = SECTIONS[input.section];
       if (input.long_term === true) {
         const existing = await options.memory.read(scope, LONG_TERM_DOCUMENT);
-        const base =
-          existing === undefined || existing.trim() === "" ? "# Memory\n" : existing.replace(/\s*$/, "\n");
-        await options.memory.write(scope, LONG_TERM_DOCUMENT, `${base}- ${text}\n`);
+        await options.memory.write(scope, LONG_TERM_DOCUMENT, appendBullet(existing, text));
         return {
           content: `Saved to long-term memory (${LONG_TERM_DOCUMENT}).`,
           details: { document: LONG_TERM_DOCUMENT, section },
@@ -82,4 +81,13 @@ export function createMemoryWriteTool(options: MemoryWriteToolOptions): Tool {
       return { content: `Saved to ${day} under "${section}".`, details: { document: day, section } };
     },
   });
+}
+
+/** `markdown` with `- text` appended as a list item; a new document starts with `# Memory`. */
+function appendBullet(markdown: string | undefined, text: string): string {
+  const body = (markdown ?? "").replace(/\s+$/, "");
+  if (body === "") return `# Memory\n\n- ${text}\n`;
+  const lastLine = body.slice(body.lastIndexOf("\n") + 1);
+  const joiner = /^[ \t]*[-*+][ \t]/.test(lastLine) ? "\n" : "\n\n";
+  return `${body}${joiner}- ${text}\n`;
 }

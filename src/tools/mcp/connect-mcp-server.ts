@@ -41,6 +41,8 @@ export interface McpServerConnection {
   client: Client;
   /** Pluto tools named `<server>__<tool>`, in the server's order, without duplicate names. */
   tools: Tool[];
+  /** True once the connection has closed (the process exited, the HTTP session ended, or `close` ran). */
+  readonly closed: boolean;
   /** Closes the session (HTTP: DELETE of the session; stdio: ends the process). Never throws. */
   close(): Promise<void>;
 }
@@ -186,10 +188,12 @@ function finish(
 ): McpServerConnection {
   const { client, transport, kind, stderr } = parts;
   let closing = false;
+  let closed = false;
   client.onerror = (error) => {
     options.log?.("warn", `MCP server "${spec.name}": ${errorMessage(error)}`, { server: spec.name });
   };
   client.onclose = () => {
+    closed = true;
     if (!closing) {
       options.log?.("warn", `MCP server "${spec.name}" closed the connection`, {
         server: spec.name,
@@ -229,12 +233,16 @@ function finish(
     transport: kind,
     client,
     tools,
+    get closed() {
+      return closed;
+    },
     async close() {
       closing = true;
       if (transport instanceof StreamableHTTPClientTransport && transport.sessionId !== undefined) {
         await transport.terminateSession().catch(() => undefined);
       }
       await closeQuietly(client, transport);
+      closed = true;
     },
   };
 }

@@ -1,52 +1,143 @@
-import type { AgentDefinition } from "../../agents/agent-definition.js";
-import { type ConnectedMcpServers, connectMcpServers } from "./connect-mcp-servers.js";
+import type { Implementation } from "@modelcontextprotocol/sdk/types.js";
+import type { AgentDefinition, McpServerSpec } from "../../agents/agent-definition.js";
+import { errorMessage, PlutoError } from "../../core/errors.js";
+import { connectMcpServer, type McpServerConnection } from "./connect-mcp-server.js";
+import type { ConnectedMcpServers, McpServerFailure } from "./connect-mcp-servers.js";
+import type { McpProgressEvent } from "./mcp-remote-tool.js";
 
-/** Options for {@link McpPool}. */
+/** Options of {@link McpPool}. */
 export interface McpPoolOptions {
-  /** Receives one line per server that failed to start (the agent runs without it). */
-  log: (message: string) => void;
-  /** Name and version announced to servers. @default { name: "pluto", version: "0" } */
-  clientInfo?: { name: string; version: string };
+  /** Name and version announced in `initialize`. @default { name: "pluto", version: "0.0.0" } */
+  clientInfo?: Implementation;
+  /** Receives warnings and errors (failed starts, servers that exit, fallbacks are not reported). */
+  log?: (message: string, level: "warn" | "error") => void;
+  /** Called for every progress notification of every tool call. */
+  onProgress?: (event: McpProgressEvent) => void;
+  /** A failed server is tried again by the first `connect` after this many milliseconds. @default 30000 */
+  retryFailedAfterMs?: number;
+  /** Clock in milliseconds. @default Date.now */
+  now?: () => number;
+}
+
+type Outcome = { connection: McpServerConnection } | { failure: McpServerFailure; at: number };
+
+interface Entry {
+  fingerprint: string;
+  outcome: Promise<Outcome>;
+  settled?: Outcome;
 }
 
 /**
- * Keeps each agent's MCP servers connected for the life of the process, so stdio servers start once
- * per agent rather than once per run. A changed server list (agent.yaml edited) reconnects.
+ * Keeps MCP servers running between runs: one connection per (agent folder, server name), shared by all
+ * runs of that agent. `connect(agent)` reuses a live connection whose spec is unchanged; it reconnects
+ * when the spec changed (the agent was edited), when the server has exited, or when a failed server's
+ * retry delay has passed, and closes servers the agent no longer lists. Concurrent calls share one
+ * connection attempt. The pool owns every connection: the result's `close()` does nothing; call
+ * {@link McpPool.close} once at shutdown.
  */
 export class McpPool {
   readonly #options: McpPoolOptions;
-  readonly #connections = new Map<string, { signature: string; connected: Promise<ConnectedMcpServers> }>();
+  readonly #entries = new Map<string, Entry>();
+  #closed = false;
 
-  constructor(options: McpPoolOptions) {
+  constructor(options: McpPoolOptions = {}) {
     this.#options = options;
   }
 
-  /** The agent's connected servers (connecting on first use). Never rejects: failures are listed and logged. */
-  async connect(agent: AgentDefinition): Promise<ConnectedMcpServers | undefined> {
-    if (agent.tools.mcpServers.length === 0) return undefined;
-    const signature = JSON.stringify(agent.tools.mcpServers);
-    const current = this.#connections.get(agent.name);
-    if (current?.signature === signature) return current.connected;
-    if (current !== undefined) void current.connected.then((old) => old.close()).catch(() => {});
-
-    const connected = connectMcpServers(agent.tools.mcpServers, {
-      clientInfo: this.#options.clientInfo ?? { name: "pluto", version: "0" },
-    }).then((result) => {
-      for (const failure of result.failures) {
-        this.#options.log(
-          `MCP server "${failure.server}" of agent "${agent.name}" is unavailable: ${failure.message}`,
-        );
+  /**
+   * The tools of `agent.tools.mcpServers`, connecting what is not connected yet. Never rejects for a
+   * server that fails: it is listed in `failures`.
+   * @throws PlutoError `INTERNAL` after {@link McpPool.close}.
+   */
+  async connect(agent: Pick<AgentDefinition, "name" | "directory" | "tools">): Promise<ConnectedMcpServers> {
+    if (this.#closed)
+      throw new PlutoError("INTERNAL", "The MCP pool is closed; create a new runtime to run agents.");
+    const specs = agent.tools.mcpServers;
+    const prefix = `${agent.directory}\0`;
+    const wanted = new Set(specs.map((spec) => `${prefix}${spec.name}`));
+    for (const [key, entry] of this.#entries) {
+      if (key.startsWith(prefix) && !wanted.has(key)) {
+        this.#entries.delete(key);
+        void closeEntry(entry);
       }
-      return result;
-    });
-    this.#connections.set(agent.name, { signature, connected });
-    return connected;
+    }
+    const outcomes = await Promise.all(
+      specs.map((spec) => this.#entryFor(`${prefix}${spec.name}`, spec).outcome),
+    );
+    const connections: McpServerConnection[] = [];
+    const failures: McpServerFailure[] = [];
+    for (const outcome of outcomes) {
+      if ("connection" in outcome) connections.push(outcome.connection);
+      else failures.push(outcome.failure);
+    }
+    return {
+      tools: connections.flatMap((connection) => connection.tools),
+      failures,
+      servers: connections.map((connection) => ({
+        name: connection.name,
+        transport: connection.transport,
+        tools: connection.tools.length,
+      })),
+      close: async () => {},
+    };
   }
 
-  /** Closes every connection. */
+  /** Closes every server. Later `connect` calls throw. */
   async close(): Promise<void> {
-    const all = [...this.#connections.values()];
-    this.#connections.clear();
-    await Promise.allSettled(all.map(async (entry) => (await entry.connected).close()));
+    this.#closed = true;
+    const entries = [...this.#entries.values()];
+    this.#entries.clear();
+    await Promise.all(entries.map(closeEntry));
   }
+
+  #entryFor(key: string, spec: McpServerSpec): Entry {
+    const fingerprint = JSON.stringify(spec);
+    const existing = this.#entries.get(key);
+    if (existing !== undefined && existing.fingerprint === fingerprint && this.#reusable(existing))
+      return existing;
+    if (existing !== undefined) void closeEntry(existing);
+    const entry: Entry = { fingerprint, outcome: this.#open(spec) };
+    entry.outcome.then((outcome) => {
+      entry.settled = outcome;
+    });
+    this.#entries.set(key, entry);
+    return entry;
+  }
+
+  #reusable(entry: Entry): boolean {
+    const settled = entry.settled;
+    if (settled === undefined) return true;
+    if ("connection" in settled) return !settled.connection.closed;
+    return this.#now() - settled.at < (this.#options.retryFailedAfterMs ?? 30_000);
+  }
+
+  async #open(spec: McpServerSpec): Promise<Outcome> {
+    const log = this.#options.log;
+    try {
+      const connection = await connectMcpServer(spec, {
+        clientInfo: this.#options.clientInfo ?? { name: "pluto", version: "0.0.0" },
+        ...(log === undefined
+          ? {}
+          : {
+              log: (level, message) =>
+                level === "warn" || level === "error" ? log(message, level) : undefined,
+            }),
+        ...(this.#options.onProgress === undefined ? {} : { onProgress: this.#options.onProgress }),
+      });
+      return { connection };
+    } catch (error) {
+      const message = errorMessage(error);
+      log?.(message, "error");
+      return { failure: { server: spec.name, message }, at: this.#now() };
+    }
+  }
+
+  #now(): number {
+    return (this.#options.now ?? Date.now)();
+  }
+}
+
+async function closeEntry(entry: Entry): Promise<void> {
+  const outcome = await entry.outcome;
+  if ("connection" in outcome) await outcome.connection.close();
 }
