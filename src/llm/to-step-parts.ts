@@ -1,0 +1,88 @@
+/**
+ * Maps the AI SDK's `fullStream` parts (ai v7 `TextStreamPart`) to Pluto's {@link ModelStepPart}s,
+ * turning `error` and `abort` parts into thrown `PlutoError`s.
+ */
+import type { FinishReason as SdkFinishReason, LanguageModelUsage, TextStreamPart, ToolSet } from "ai";
+import type { FinishReason, Usage } from "../core/events.js";
+import { PlutoError } from "../core/errors.js";
+import type { ModelStepPart } from "./model-step.js";
+import { classifyModelError } from "./classify-error.js";
+
+/** SDK finish reasons Pluto has no name for (`interrupted`) become `other`. */
+export function toFinishReason(reason: SdkFinishReason | undefined): FinishReason {
+  switch (reason) {
+    case "stop":
+    case "length":
+    case "content-filter":
+    case "tool-calls":
+    case "error":
+    case "other":
+      return reason;
+    case undefined:
+      return "unknown";
+    default:
+      return "other";
+  }
+}
+
+/**
+ * Pluto usage from SDK usage: missing counts become 0; `totalTokens` falls back to input + output;
+ * reasoning and cached-input counts are set only when the provider reported them.
+ */
+export function toUsage(usage: LanguageModelUsage | undefined): Usage {
+  const inputTokens = usage?.inputTokens ?? 0;
+  const outputTokens = usage?.outputTokens ?? 0;
+  const result: Usage = { inputTokens, outputTokens, totalTokens: usage?.totalTokens ?? inputTokens + outputTokens };
+  const reasoningTokens = usage?.outputTokenDetails?.reasoningTokens;
+  const cachedInputTokens = usage?.inputTokenDetails?.cacheReadTokens;
+  if (reasoningTokens !== undefined) result.reasoningTokens = reasoningTokens;
+  if (cachedInputTokens !== undefined) result.cachedInputTokens = cachedInputTokens;
+  return result;
+}
+
+/**
+ * Yields the step parts of one SDK stream, in order, ending with exactly one `finish`.
+ * Text and reasoning deltas pass through (empty ones dropped); `tool-call` parts carry the parsed
+ * input (the raw text when the model sent invalid JSON: the executor reports that to the model).
+ * @throws PlutoError classified by {@link classifyModelError} on an `error` part, `RUN_ABORTED` on
+ *   `abort`, `MODEL_ERROR` when the stream ends without a finish
+ */
+export async function* toStepParts(
+  stream: AsyncIterable<TextStreamPart<ToolSet>>,
+  context: { model: string; signal: AbortSignal },
+): AsyncGenerator<ModelStepPart> {
+  for await (const part of stream) {
+    switch (part.type) {
+      case "text-delta":
+        if (part.text !== "") yield { type: "text-delta", text: part.text };
+        break;
+      case "reasoning-delta":
+        if (part.text !== "") yield { type: "reasoning-delta", text: part.text };
+        break;
+      case "tool-call":
+        yield { type: "tool-call", toolCallId: part.toolCallId, toolName: part.toolName, input: part.input };
+        break;
+      case "finish":
+        yield { type: "finish", finishReason: toFinishReason(part.finishReason), usage: toUsage(part.totalUsage) };
+        return;
+      case "error":
+        throw classifyModelError(part.error, context);
+      case "abort":
+        throw new PlutoError("RUN_ABORTED", `The run was aborted while model ${context.model} was answering.`, {
+          details: { model: context.model },
+        });
+      default:
+        break;
+    }
+  }
+  if (context.signal.aborted) {
+    throw new PlutoError("RUN_ABORTED", `The run was aborted while model ${context.model} was answering.`, {
+      details: { model: context.model },
+    });
+  }
+  throw new PlutoError(
+    "MODEL_ERROR",
+    `Model ${context.model} ended its answer without finishing it. Check that the provider's base_url speaks the expected API.`,
+    { details: { model: context.model }, retryable: true },
+  );
+}
