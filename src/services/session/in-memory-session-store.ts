@@ -5,7 +5,7 @@ import {
   checkAppend,
   checkReadOptions,
   checkSessionKey,
-  numberEvent,
+  encodeEvent,
   sessionConflict,
 } from "./session-input.js";
 import type { AppendOptions, ReadOptions, SessionInfo, SessionKey, SessionStore } from "./session-store.js";
@@ -39,7 +39,7 @@ export class InMemorySessionStore implements SessionStore {
     const actualSeq = existing?.lines.length ?? 0;
     if (expectedSeq !== actualSeq) throw sessionConflict(checked, expectedSeq, actualSeq);
     if (events.length === 0) return [];
-    const stored = events.map((event, index) => numberEvent(event, actualSeq + index + 1));
+    const encoded = events.map((event, index) => encodeEvent(event, actualSeq + index + 1));
     const session = existing ?? {
       info: {
         id: checked.session,
@@ -50,9 +50,9 @@ export class InMemorySessionStore implements SessionStore {
       order: this.#created++,
       lines: [],
     };
-    for (const event of stored) session.lines.push(JSON.stringify(event));
+    for (const { line } of encoded) session.lines.push(line);
     this.#sessions.set(id, session);
-    return stored;
+    return encoded.map(({ event }) => event);
   }
 
   /** See {@link SessionStore.read}. */

@@ -82,10 +82,11 @@ export function sessionConflict(key: SessionKey, expectedSeq: number, actualSeq:
 }
 
 /**
- * The stored form of an event: a JSON round-trip of `event` with `seq` as its first field (so log
- * lines read `{"seq":1,"type":…}`). A `seq` the caller put on the event is overwritten.
+ * The stored form of an event: `line` is its JSON with `seq` as the first field (log lines read
+ * `{"seq":1,"type":…}`), `event` a fresh parse of that line, so every backend returns exactly what a
+ * JSON round-trip keeps (fields that are `undefined` disappear). A `seq` on the input is overwritten.
  */
-export function numberEvent(event: RunEvent, seq: number): SessionEvent {
-  const copy = JSON.parse(JSON.stringify(event)) as RunEvent;
-  return Object.assign({ seq }, copy, { seq });
+export function encodeEvent(event: RunEvent, seq: number): { line: string; event: SessionEvent } {
+  const line = JSON.stringify(Object.assign({ seq }, event, { seq }));
+  return { line, event: JSON.parse(line) as SessionEvent };
 }

@@ -1,0 +1,161 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { FsyncPolicy } from "../../config/pluto-config.js";
+import type { RunEvent, SessionEvent } from "../../core/events.js";
+import { isSafeName } from "../../core/names.js";
+import type { Scope } from "../../core/scope.js";
+import { scopeDirectory } from "../fs/scope-directory.js";
+import { checkAppend, checkReadOptions, checkSessionKey } from "./session-input.js";
+import { type SessionCommit, SessionLogFile } from "./session-log-file.js";
+import { checkEvent, inspectLog } from "./session-log-format.js";
+import type { AppendOptions, ReadOptions, SessionInfo, SessionKey, SessionStore } from "./session-store.js";
+
+/** Options of {@link FsSessionStore}. */
+export interface FsSessionStoreOptions {
+  /** The state directory (`.pluto`); logs live under `<dataDir>/sessions/` and `<dataDir>/tenants/<tenant>/sessions/`. */
+  dataDir: string;
+  /**
+   * When an append's promise resolves: `batch` after an fdatasync shared by every append that queued
+   * while the previous write was in flight (group commit), `always` after an fdatasync of its own,
+   * `never` after the write reached the OS (lost on power loss; for tests and benchmarks).
+   * @default "batch"
+   */
+  fsync?: FsyncPolicy;
+  /** Called after every write of a log file (one call per group commit); for tests and metrics. */
+  onCommit?: (commit: SessionCommit) => void;
+  /**
+   * How many session writers (with their cached `lastSeq`) to keep; idle ones beyond this are dropped
+   * oldest first and re-read from disk when used again.
+   * @default 10000
+   */
+  cacheSize?: number;
+}
+
+/**
+ * The filesystem {@link SessionStore} of simple mode: one append-only JSON Lines file per session at
+ * `<dataDir>/sessions/<agent>/<session>.jsonl` (default tenant) or
+ * `<dataDir>/tenants/<tenant>/sessions/<agent>/<session>.jsonl`. Format, durability and crash repair
+ * are described in docs/state.md and `session-log-format.ts`.
+ *
+ * Appends to one file are serialised in process, so exactly one process may use a data directory,
+ * through one store instance.
+ */
+export class FsSessionStore implements SessionStore {
+  readonly #dataDir: string;
+  readonly #fsync: FsyncPolicy;
+  readonly #onCommit: ((commit: SessionCommit) => void) | undefined;
+  readonly #cacheSize: number;
+  /** path → writer, in least-recently-used order. */
+  readonly #files = new Map<string, SessionLogFile>();
+
+  constructor(options: FsSessionStoreOptions) {
+    this.#dataDir = options.dataDir;
+    this.#fsync = options.fsync ?? "batch";
+    this.#onCommit = options.onCommit;
+    this.#cacheSize = options.cacheSize ?? 10_000;
+  }
+
+  /** Absolute path of a session's log file. @throws PlutoError `INVALID_NAME`. */
+  pathOf(key: SessionKey): string {
+    const checked = checkSessionKey(key);
+    return join(scopeDirectory(this.#dataDir, checked, "sessions"), `${checked.session}.jsonl`);
+  }
+
+  #file(key: SessionKey): SessionLogFile {
+    const path = this.pathOf(key);
+    let file = this.#files.get(path);
+    if (file !== undefined) {
+      this.#files.delete(path);
+    } else {
+      file = new SessionLogFile(path, checkSessionKey(key), { fsync: this.#fsync, onCommit: this.#onCommit });
+      this.#evict();
+    }
+    this.#files.set(path, file);
+    return file;
+  }
+
+  #evict(): void {
+    for (const [path, file] of this.#files) {
+      if (this.#files.size < this.#cacheSize) return;
+      if (file.idle) this.#files.delete(path);
+    }
+  }
+
+  /** See {@link SessionStore.append}. Also throws `SESSION_CORRUPT` when the log's last lines are broken. */
+  async append(key: SessionKey, events: RunEvent[], options: AppendOptions): Promise<SessionEvent[]> {
+    checkSessionKey(key);
+    const expectedSeq = checkAppend(events, options);
+    return this.#file(key).append(events, expectedSeq);
+  }
+
+  async #readLog(path: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * See {@link SessionStore.read}. A torn final line is skipped (and cut off by the next append).
+   * @throws PlutoError `SESSION_CORRUPT` naming file and line when a returned line is broken.
+   */
+  async read(key: SessionKey, options?: ReadOptions): Promise<SessionEvent[]> {
+    const path = this.pathOf(key);
+    const { after, limit } = checkReadOptions(options);
+    const buffer = await this.#readLog(path);
+    if (buffer === undefined) return [];
+    const layout = inspectLog(buffer, path);
+    return layout.events
+      .slice(after, after + limit)
+      .map((range, index) => checkEvent(buffer, range, after + index + 1, path));
+  }
+
+  /** See {@link SessionStore.info}. Identity comes from the file's location, `createdAt` from its header. */
+  async info(key: SessionKey): Promise<SessionInfo | undefined> {
+    const checked = checkSessionKey(key);
+    const path = this.pathOf(checked);
+    const identity = { id: checked.session, agent: checked.agent, tenant: checked.tenant };
+    const committed = this.#files.get(path)?.committed;
+    if (committed !== undefined) {
+      if (!committed.exists || committed.createdAt === undefined) return undefined;
+      return { ...identity, createdAt: committed.createdAt, lastSeq: committed.lastSeq };
+    }
+    const buffer = await this.#readLog(path);
+    const layout = buffer === undefined ? undefined : inspectLog(buffer, path);
+    if (layout?.header === undefined) return undefined;
+    return { ...identity, createdAt: layout.header.createdAt, lastSeq: layout.events.length };
+  }
+
+  /** See {@link SessionStore.list}. Reads every `*.jsonl` header of the scope; newest `createdAt` first, then by id descending. */
+  async list(scope: Scope): Promise<SessionInfo[]> {
+    const directory = scopeDirectory(this.#dataDir, scope, "sessions");
+    let names: string[];
+    try {
+      names = await readdir(directory);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw error;
+    }
+    const sessions = names
+      .filter((name) => name.endsWith(".jsonl") && isSafeName(name.slice(0, -".jsonl".length)))
+      .map((name) => name.slice(0, -".jsonl".length));
+    const infos = await Promise.all(
+      sessions.map((session) => this.info({ tenant: scope.tenant, agent: scope.agent, session })),
+    );
+    return infos
+      .filter((info): info is SessionInfo => info !== undefined)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  }
+
+  /** See {@link SessionStore.delete}. Runs after appends already queued for the session. */
+  async delete(key: SessionKey): Promise<void> {
+    await this.#file(key).delete();
+  }
+
+  /** Waits for every queued append to be written. The store stays usable afterwards. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#files.values()].map((file) => file.flush()));
+  }
+}
