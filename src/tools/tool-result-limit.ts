@@ -8,7 +8,7 @@ export interface ToolOutputLimitOptions {
    * are treated as 1. Usually the agent's `limits.maxToolResultChars` (default 20000).
    */
   maxChars: number;
-  /** Saves the full content and returns the artifact's name (e.g. `tool-results/<toolCallId>.txt`). */
+  /** Saves the full content and returns the artifact's name (e.g. `tool-results/<runId>/<toolCallId>.txt`). */
   saveFull: (text: string) => Promise<string>;
 }
 
@@ -25,7 +25,7 @@ export interface LimitedToolOutput extends ToolOutput {
  * called). Longer content is saved whole with `saveFull`, then cut and followed by a marker such as
  *
  * `[Output truncated: showing the first 19790 of 51234 characters. The full output was saved as artifact
- * "tool-results/call-1.txt"; read the rest with artifact_read { "name": "tool-results/call-1.txt", "offset": 19790 }.]`
+ * "tool-results/run-1/call-1.txt"; read the rest with artifact_read { "name": "tool-results/run-1/call-1.txt", "offset": 19790 }.]`
  *
  * so the whole result, marker included, is at most `maxChars` long (when `maxChars` is smaller than the
  * marker, only the marker remains). A surrogate pair is never split. If `saveFull` throws, the marker

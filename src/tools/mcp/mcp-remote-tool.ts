@@ -95,7 +95,7 @@ function describeCallFailure(
   const details = { server: source.server, tool: source.tool, code: "TOOL_ERROR" };
   if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
     return toolError(
-      `Tool ${source.tool} of MCP server "${source.server}" timed out after ${source.timeoutMs} ms without reporting progress. Try a smaller request; the server's timeout_ms can be raised in agent.yaml.`,
+      `Tool ${source.tool} of MCP server "${source.server}" timed out after ${source.timeoutMs} ms without reporting progress. Try a smaller request; raise the server's timeout_seconds in agent.yaml if the tool needs longer.`,
       { ...details, timeoutMs: source.timeoutMs },
     );
   }
