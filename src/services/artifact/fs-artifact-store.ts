@@ -1,7 +1,8 @@
-import type { Dirent } from "node:fs";
+import type { Dirent, Stats } from "node:fs";
 import { lstat, readdir, readFile, rmdir, unlink } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import type { FsyncPolicy } from "../../config/pluto-config.js";
+import { PlutoError } from "../../core/errors.js";
 import { isSafeName } from "../../core/names.js";
 import type { Scope } from "../../core/scope.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
@@ -73,7 +74,7 @@ export class FsArtifactStore implements ArtifactStore {
     const paths = this.#paths(scope, name);
     const { bytes, mediaType, metadata } = checkPut(body, options);
     return this.#lock.run(paths.root, async () => {
-      await this.#checkClash(paths.root, name);
+      await this.#checkPath(paths.root, name, true);
       const info = buildInfo(name, bytes, mediaType, metadata);
       await writeFileAtomic(paths.body, bytes, { fsync: this.#fsync });
       await writeFileAtomic(paths.meta, `${JSON.stringify(info, null, 2)}\n`, { fsync: this.#fsync });
@@ -81,18 +82,33 @@ export class FsArtifactStore implements ArtifactStore {
     });
   }
 
-  /** Refuses a name whose folders are files, or which is itself a folder. */
-  async #checkClash(root: string, name: string): Promise<void> {
+  /**
+   * Refuses a path through a symbolic link (which could lead outside the data directory), a name
+   * whose folders are files, and, with `forPut`, a name that is itself a folder.
+   * @throws PlutoError `INVALID_NAME`.
+   */
+  async #checkPath(root: string, name: string, forPut: boolean): Promise<void> {
     const segments = name.split("/");
     for (let count = 1; count <= segments.length; count++) {
       const prefix = segments.slice(0, count).join("/");
-      let isDirectory: boolean;
+      let stats: Stats;
       try {
-        isDirectory = (await lstat(join(root, prefix))).isDirectory();
+        stats = await lstat(join(root, prefix));
       } catch (error) {
         if (isMissing(error)) return;
         throw error;
       }
+      if (stats.isSymbolicLink()) {
+        throw new PlutoError(
+          "INVALID_NAME",
+          `Artifact path "${prefix}" is a symbolic link; artifacts never follow links. Remove the link.`,
+          {
+            details: { kind: "artifact", name },
+          },
+        );
+      }
+      const isDirectory = stats.isDirectory();
+      if (!forPut) continue;
       if (count < segments.length && !isDirectory) throw nameClash(name, prefix);
       if (count === segments.length && isDirectory) {
         const [inside] = await this.#walk(root, prefix);
@@ -104,6 +120,7 @@ export class FsArtifactStore implements ArtifactStore {
   /** See {@link ArtifactStore.get}. When the metadata does not match the body, size and sha256 are recomputed. */
   async get(scope: Scope, name: string): Promise<{ info: ArtifactInfo; body: Uint8Array } | undefined> {
     const paths = this.#paths(scope, name);
+    await this.#checkPath(paths.root, name, false);
     let body: Buffer;
     try {
       if (!(await lstat(paths.body)).isFile()) return undefined;
@@ -185,6 +202,7 @@ export class FsArtifactStore implements ArtifactStore {
   async delete(scope: Scope, name: string): Promise<void> {
     const paths = this.#paths(scope, name);
     await this.#lock.run(paths.root, async () => {
+      await this.#checkPath(paths.root, name, false);
       for (const path of [paths.meta, paths.body]) {
         try {
           if ((await lstat(path)).isDirectory()) continue;
