@@ -251,7 +251,7 @@ export function describeSessionStoreContract(
     });
 
     it("stores a 1 MB text event intact", async () => {
-      const text = "x".repeat(1024 * 1024 - 7) + "ü€😀";
+      const text = `${"x".repeat(1024 * 1024 - 7)}ü€😀`;
       await store.append(key, [textEvent(text)], { expectedSeq: 0 });
       await store.append(key, [textEvent("after")], { expectedSeq: 1 });
       const events = await store.read(key);
