@@ -28,7 +28,12 @@ export interface McpHttpServerSpec {
 export type McpServerSpec = McpStdioServerSpec | McpHttpServerSpec;
 
 /** Names of the built-in tools. */
-export type BuiltinToolName = "memory_write" | "memory_search" | "read_skill" | "artifact_write" | "artifact_read";
+export type BuiltinToolName =
+  | "memory_write"
+  | "memory_search"
+  | "read_skill"
+  | "artifact_write"
+  | "artifact_read";
 
 /** One discovered skill (Agent Skills front matter); the body is read on demand by `read_skill`. */
 export interface SkillInfo {

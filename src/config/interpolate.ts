@@ -1,0 +1,145 @@
+import { isAlias, isMap, isPair, isScalar, isSeq, Scalar } from "yaml";
+import type { Diagnostic } from "../core/diagnostic.js";
+import { formatKeyPath, positionOf, type YamlSource } from "./yaml-source.js";
+
+/**
+ * Environment variable interpolation for pluto.yaml (DESIGN.md, State layout), in the style of Docker Compose:
+ * - `${VAR}` is replaced by the variable's value; an unset variable is an error.
+ * - `${VAR:-default}` uses `default` when the variable is unset or empty (the default is literal text and
+ *   cannot contain `}`).
+ * - `$${` is an escape for a literal `${`. A `$` not followed by `{` is kept as is (`$VAR` is not expanded).
+ * Variable names are `[A-Za-z_][A-Za-z0-9_]*`.
+ */
+
+/** Environment variables by name; `undefined` means unset. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** Outcome of {@link interpolate}. */
+export type InterpolationResult =
+  | { ok: true; value: string; changed: boolean }
+  | { ok: false; message: string; fix: string; variable?: string };
+
+const REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?$/;
+
+/** Expands `${VAR}` and `${VAR:-default}` in `text` using `env`. Never throws. */
+export function interpolate(text: string, env: Environment): InterpolationResult {
+  if (!text.includes("$")) return { ok: true, value: text, changed: false };
+  let value = "";
+  let changed = false;
+  let index = 0;
+  while (index < text.length) {
+    const dollar = text.indexOf("$", index);
+    if (dollar === -1) {
+      value += text.slice(index);
+      break;
+    }
+    value += text.slice(index, dollar);
+    if (text.startsWith("$${", dollar)) {
+      value += "${";
+      changed = true;
+      index = dollar + 3;
+      continue;
+    }
+    if (!text.startsWith("${", dollar)) {
+      value += "$";
+      index = dollar + 1;
+      continue;
+    }
+    const close = text.indexOf("}", dollar + 2);
+    if (close === -1) {
+      return {
+        ok: false,
+        message: `Unclosed "\${" in ${JSON.stringify(text.slice(dollar, dollar + 40))}.`,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: shows the literal syntax to the user
+        fix: 'Close it with "}" (as in ${VAR} or ${VAR:-default}), or write "$${" for a literal "${".',
+      };
+    }
+    const inner = text.slice(dollar + 2, close);
+    const match = REFERENCE.exec(inner);
+    if (match === null) {
+      return {
+        ok: false,
+        message: `Invalid variable reference "\${${inner.slice(0, 60)}}".`,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: shows the literal syntax to the user
+        fix: 'Use ${NAME} or ${NAME:-default} with NAME made of letters, digits and "_" (not starting with a digit), or write "$${" for a literal "${".',
+      };
+    }
+    const name = match[1] ?? "";
+    const fallback = match[2];
+    const current = env[name];
+    if (fallback !== undefined && (current === undefined || current === "")) value += fallback;
+    else if (current !== undefined) value += current;
+    else {
+      return {
+        ok: false,
+        variable: name,
+        message: `Environment variable ${name} is not set.`,
+        fix: `Set ${name} in the environment, or give a default with \${${name}:-value}.`,
+      };
+    }
+    changed = true;
+    index = close + 1;
+  }
+  return { ok: true, value, changed };
+}
+
+/**
+ * Interpolates every string value of a parsed YAML document in place (keys are left alone) and returns a
+ * diagnostic, with the key path and line, for each failure. A plain (unquoted) value that contained a
+ * reference is re-typed after expansion: `port: ${PORT:-7400}` becomes the number 7400, `true`/`false`
+ * become booleans, and a value that expands to nothing removes its key (so `token: ${TOKEN:-}` means
+ * "unset unless TOKEN is set"). Quoted values always stay strings.
+ */
+export function interpolateDocument(source: YamlSource, env: Environment): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const visit = (node: unknown, path: PropertyKey[]): "remove" | undefined => {
+    if (isAlias(node)) return undefined;
+    if (isMap(node)) {
+      node.items = node.items.filter((pair) => {
+        if (!isPair(pair)) return true;
+        const key = isScalar(pair.key) ? String(pair.key.value) : "?";
+        return visit(pair.value, [...path, key]) !== "remove";
+      });
+      return undefined;
+    }
+    if (isSeq(node)) {
+      node.items.forEach((item, index) => {
+        visit(item, [...path, index]);
+      });
+      return undefined;
+    }
+    if (!isScalar(node) || typeof node.value !== "string") return undefined;
+    const result = interpolate(node.value, env);
+    if (!result.ok) {
+      const where = formatKeyPath(path);
+      diagnostics.push({
+        file: source.file,
+        ...(node.range ? positionOf(source, node.range[0]) : {}),
+        path: where,
+        message: `${result.message.replace(/\.$/, "")} (used by ${where}).`,
+        fix: result.fix,
+      });
+      return undefined;
+    }
+    if (!result.changed) return undefined;
+    const plain = node.type === Scalar.PLAIN || node.type === undefined;
+    if (plain && node.value.includes("${")) {
+      if (result.value.trim() === "" && typeof path[path.length - 1] === "string") return "remove";
+      node.value = retype(result.value);
+    } else {
+      node.value = result.value;
+    }
+    return undefined;
+  };
+  visit(source.document.contents, []);
+  return diagnostics;
+}
+
+function retype(value: string): string | number | boolean {
+  const trimmed = value.trim();
+  if (trimmed === "true") return true;
+  if (trimmed === "false") return false;
+  if (/^[-+]?\d+$/.test(trimmed) && Number.isSafeInteger(Number(trimmed))) return Number(trimmed);
+  if (/^[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?$/.test(trimmed)) return Number(trimmed);
+  return value;
+}

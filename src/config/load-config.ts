@@ -1,0 +1,186 @@
+import { open, stat } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import {
+  type Diagnostic,
+  describeFsError,
+  formatDiagnostics,
+  isErrorDiagnostic,
+} from "../core/diagnostic.js";
+import { PlutoError } from "../core/errors.js";
+import { isBuiltinProviderName } from "./builtin-providers.js";
+import { type ConfigFile, configFileSchema } from "./config-schema.js";
+import { type Environment, interpolateDocument } from "./interpolate.js";
+import type { PlutoConfig, ProviderConfig } from "./pluto-config.js";
+import { schemaIssueDiagnostics } from "./schema-diagnostics.js";
+import { parseYamlSource, yamlValue } from "./yaml-source.js";
+
+/** Where `loadConfig` looks for a config file when none is given, relative to `cwd`, in order. */
+export const CONFIG_FILE_CANDIDATES = ["pluto.yaml", ".pluto/pluto.yaml"] as const;
+/** Largest accepted pluto.yaml. */
+export const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
+
+const DOCS = "docs/configuration.md";
+
+/** Options for {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /** Directory to search from and to resolve defaults against (the process's working directory). */
+  cwd: string;
+  /** Explicit config file (absolute or relative to `cwd`); it must exist. @default first of {@link CONFIG_FILE_CANDIDATES} that exists */
+  file?: string;
+  /** Variables for `${VAR}` interpolation (usually `process.env`). `HOME` also expands a leading `~/` in paths. */
+  env: Environment;
+}
+
+/**
+ * Reads, interpolates (`${VAR}`, `${VAR:-default}`, `$${` escape) and validates `pluto.yaml`, returning
+ * the resolved {@link PlutoConfig}. Without a file, every default applies (`dataDir` = `<cwd>/.pluto`).
+ * Relative `data_dir` / `agents_dir` resolve against the config file's folder. Every problem in the file is
+ * collected before failing.
+ * @throws PlutoError `CONFIG_INVALID` listing every problem as `FILE:LINE:COL: message` + fix lines, with
+ *   `details.file` and `details.diagnostics`; also for an explicit `file` that does not exist or cannot be read.
+ */
+export async function loadConfig(options: LoadConfigOptions): Promise<PlutoConfig> {
+  const cwd = path.resolve(options.cwd);
+  const file = await findConfigFile(cwd, options.file);
+  if (file === undefined) return resolveConfig({ cwd, env: options.env, data: configFileSchema.parse({}) });
+
+  const text = await readConfigFile(file);
+  const source = parseYamlSource({ file, text });
+  const diagnostics: Diagnostic[] = [...source.diagnostics];
+  if (!diagnostics.some(isErrorDiagnostic)) {
+    diagnostics.push(...interpolateDocument(source, options.env));
+    let data: unknown;
+    try {
+      data = yamlValue(source) ?? {};
+    } catch (error) {
+      diagnostics.push({
+        file,
+        line: 1,
+        column: 1,
+        message: `${path.basename(file)} cannot be expanded: ${describeFsError(error)}.`,
+        fix: "Remove YAML aliases (*name); write the values out.",
+      });
+    }
+    if (data !== undefined) {
+      const parsed = configFileSchema.safeParse(data);
+      if (!parsed.success) {
+        diagnostics.push(
+          ...schemaIssueDiagnostics({
+            issues: parsed.error.issues,
+            source,
+            data,
+            schema: configFileSchema,
+            docs: DOCS,
+          }),
+        );
+      } else if (!diagnostics.some(isErrorDiagnostic)) {
+        return resolveConfig({ cwd, env: options.env, data: parsed.data, file });
+      }
+    }
+  }
+  const errors = diagnostics.filter(isErrorDiagnostic);
+  throw new PlutoError(
+    "CONFIG_INVALID",
+    `${file} has ${errors.length} problem${errors.length === 1 ? "" : "s"}; fix ${errors.length === 1 ? "it" : "them"} and retry:\n${formatDiagnostics(errors)}`,
+    { details: { file, diagnostics } },
+  );
+}
+
+async function findConfigFile(cwd: string, explicit: string | undefined): Promise<string | undefined> {
+  if (explicit !== undefined) {
+    const file = path.resolve(cwd, explicit);
+    const info = await stat(file).catch((error: unknown) => error as Error);
+    if (info instanceof Error || !info.isFile()) {
+      throw new PlutoError(
+        "CONFIG_INVALID",
+        `Config file ${file} ${info instanceof Error ? `cannot be opened: ${describeFsError(info)}` : "is not a file"}. Check the path, or leave it out to use ./pluto.yaml or ./.pluto/pluto.yaml.`,
+        { details: { file }, ...(info instanceof Error ? { cause: info } : {}) },
+      );
+    }
+    return file;
+  }
+  for (const candidate of CONFIG_FILE_CANDIDATES) {
+    const file = path.join(cwd, candidate);
+    const info = await stat(file).catch(() => undefined);
+    if (info?.isFile()) return file;
+  }
+  return undefined;
+}
+
+async function readConfigFile(file: string): Promise<string> {
+  try {
+    const handle = await open(file, "r");
+    try {
+      const info = await handle.stat();
+      if (info.size > CONFIG_FILE_MAX_BYTES) {
+        throw new PlutoError(
+          "CONFIG_INVALID",
+          `Config file ${file} is larger than ${CONFIG_FILE_MAX_BYTES / 1024} KiB; a pluto.yaml is a few hundred lines at most. Check that this is the right file.`,
+          { details: { file } },
+        );
+      }
+      return await handle.readFile("utf8");
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if (error instanceof PlutoError) throw error;
+    throw new PlutoError(
+      "CONFIG_INVALID",
+      `Config file ${file} cannot be read: ${describeFsError(error)}. Make it a readable file.`,
+      { details: { file }, cause: error },
+    );
+  }
+}
+
+interface ResolveConfigOptions {
+  cwd: string;
+  env: Environment;
+  data: ConfigFile;
+  file?: string;
+}
+
+function resolveConfig(options: ResolveConfigOptions): PlutoConfig {
+  const { cwd, env, data, file } = options;
+  const base = file === undefined ? cwd : path.dirname(file);
+  const resolvePath = (value: string) => path.resolve(base, expandHome(value, env));
+  const dataDir = data.data_dir === undefined ? path.join(cwd, ".pluto") : resolvePath(data.data_dir);
+  const agentsDir =
+    data.agents_dir === undefined ? path.join(dataDir, "agents") : resolvePath(data.agents_dir);
+  const providers: Record<string, ProviderConfig> = {};
+  for (const [name, entry] of Object.entries(data.providers)) {
+    // The schema guarantees a type for non-built-in names.
+    const type = entry.type ?? (isBuiltinProviderName(name) ? name : "openai-compatible");
+    const provider: ProviderConfig = { type, headers: { ...entry.headers } };
+    if (entry.api_key !== undefined) provider.apiKey = entry.api_key;
+    if (entry.base_url !== undefined) provider.baseUrl = entry.base_url;
+    if (entry.api !== undefined) provider.api = entry.api;
+    providers[name] = provider;
+  }
+  const config: PlutoConfig = {
+    dataDir,
+    agentsDir,
+    services: {
+      session: { backend: data.services.session.backend, fsync: data.services.session.fsync },
+      memory: { backend: data.services.memory.backend },
+      artifacts: { backend: data.services.artifacts.backend },
+    },
+    providers,
+    server: {
+      host: data.server.host,
+      port: data.server.port,
+      auth: data.server.auth.token === undefined ? {} : { token: data.server.auth.token },
+      maxBodyBytes: data.server.max_body_bytes,
+    },
+    retry: { maxRetries: data.retry.max_retries, maxDelayMs: data.retry.max_delay_ms },
+  };
+  if (file !== undefined) config.file = file;
+  return config;
+}
+
+/** Expands a leading `~` or `~/` to `env.HOME` (or the OS home folder). */
+function expandHome(value: string, env: Environment): string {
+  if (value !== "~" && !value.startsWith("~/")) return value;
+  return path.join(env.HOME ?? os.homedir(), value.slice(1));
+}
