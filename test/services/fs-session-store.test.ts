@@ -259,6 +259,23 @@ describe("FsSessionStore on disk", () => {
     }
   });
 
+  it("works with open files kept between appends, closed after each write, and after close()", async () => {
+    for (const maxOpenFiles of [0, 1]) {
+      const store = new FsSessionStore({ dataDir, fsync: "never", maxOpenFiles });
+      const keys = ["a", "b", "c"].map((session) => ({ ...key, session: `${session}${maxOpenFiles}` }));
+      for (let n = 0; n < 3; n++) {
+        await Promise.all(keys.map((k) => store.append(k, [textEvent(`${n}`)], { expectedSeq: n })));
+      }
+      await store.close();
+      await store.append(keys[0] ?? key, [textEvent("after close")], { expectedSeq: 3 });
+      await store.delete(keys[1] ?? key);
+      await store.close();
+      expect((await open().read(keys[0] ?? key)).map((event) => event.seq)).toEqual([1, 2, 3, 4]);
+      expect(await open().info(keys[1] ?? key)).toBeUndefined();
+      expect((await jsonLines(store.pathOf(keys[2] ?? key))).length).toBe(4);
+    }
+  });
+
   it("lists only well-named .jsonl files and writes nothing for hostile names", async () => {
     const store = open();
     await store.append(key, [textEvent("a")], { expectedSeq: 0 });

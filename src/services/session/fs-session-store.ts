@@ -6,7 +6,7 @@ import { isSafeName } from "../../core/names.js";
 import type { Scope } from "../../core/scope.js";
 import { scopeDirectory } from "../fs/scope-directory.js";
 import { checkAppend, checkReadOptions, checkSessionKey } from "./session-input.js";
-import { type SessionCommit, SessionLogFile } from "./session-log-file.js";
+import { type HandleBudget, type SessionCommit, SessionLogFile } from "./session-log-file.js";
 import { checkEvent, inspectLog } from "./session-log-format.js";
 import type { AppendOptions, ReadOptions, SessionInfo, SessionKey, SessionStore } from "./session-store.js";
 
@@ -29,6 +29,12 @@ export interface FsSessionStoreOptions {
    * @default 10000
    */
   cacheSize?: number;
+  /**
+   * How many session files may stay open between appends (each for up to 1 s after its last write),
+   * which saves an open and a close per commit; beyond it files are closed after every write.
+   * @default 256
+   */
+  maxOpenFiles?: number;
 }
 
 /**
@@ -45,6 +51,7 @@ export class FsSessionStore implements SessionStore {
   readonly #fsync: FsyncPolicy;
   readonly #onCommit: ((commit: SessionCommit) => void) | undefined;
   readonly #cacheSize: number;
+  readonly #handles: HandleBudget;
   /** path → writer, in least-recently-used order. */
   readonly #files = new Map<string, SessionLogFile>();
 
@@ -53,6 +60,7 @@ export class FsSessionStore implements SessionStore {
     this.#fsync = options.fsync ?? "batch";
     this.#onCommit = options.onCommit;
     this.#cacheSize = options.cacheSize ?? 10_000;
+    this.#handles = { open: 0, max: options.maxOpenFiles ?? 256, idleMs: 1000 };
   }
 
   /** Absolute path of a session's log file. @throws PlutoError `INVALID_NAME`. */
@@ -67,7 +75,11 @@ export class FsSessionStore implements SessionStore {
     if (file !== undefined) {
       this.#files.delete(path);
     } else {
-      file = new SessionLogFile(path, checkSessionKey(key), { fsync: this.#fsync, onCommit: this.#onCommit });
+      file = new SessionLogFile(path, checkSessionKey(key), {
+        fsync: this.#fsync,
+        onCommit: this.#onCommit,
+        handles: this.#handles,
+      });
       this.#evict();
     }
     this.#files.set(path, file);
@@ -77,7 +89,9 @@ export class FsSessionStore implements SessionStore {
   #evict(): void {
     for (const [path, file] of this.#files) {
       if (this.#files.size < this.#cacheSize) return;
-      if (file.idle) this.#files.delete(path);
+      if (!file.idle) continue;
+      this.#files.delete(path);
+      void file.release().catch(() => {});
     }
   }
 
@@ -154,8 +168,8 @@ export class FsSessionStore implements SessionStore {
     await this.#file(key).delete();
   }
 
-  /** Waits for every queued append to be written. The store stays usable afterwards. */
+  /** Waits for every queued append to be written and closes open files. The store stays usable afterwards. */
   async close(): Promise<void> {
-    await Promise.all([...this.#files.values()].map((file) => file.flush()));
+    await Promise.all([...this.#files.values()].map((file) => file.release()));
   }
 }

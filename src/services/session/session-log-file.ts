@@ -1,4 +1,4 @@
-import { open, readFile, unlink } from "node:fs/promises";
+import { type FileHandle, open, readFile, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { FsyncPolicy } from "../../config/pluto-config.js";
 import type { RunEvent, SessionEvent } from "../../core/events.js";
@@ -44,10 +44,22 @@ type Pending =
 
 type PendingAppend = Extract<Pending, { kind: "append" }>;
 
+/**
+ * Open file handles shared by the writers of one store: a writer keeps its handle open between
+ * commits (saving an open and a close per commit) for `idleMs`, and only while fewer than `max`
+ * handles are open; otherwise it closes the handle after each commit.
+ */
+export interface HandleBudget {
+  open: number;
+  readonly max: number;
+  readonly idleMs: number;
+}
+
 /** Options of a {@link SessionLogFile}. */
 export interface SessionLogFileOptions {
   fsync: FsyncPolicy;
   onCommit: ((commit: SessionCommit) => void) | undefined;
+  handles: HandleBudget;
 }
 
 /**
@@ -66,6 +78,8 @@ export class SessionLogFile {
   #state: CommittedState | undefined;
   #queue: Pending[] = [];
   #draining: Promise<void> | undefined;
+  #handle: FileHandle | undefined;
+  #idleTimer: NodeJS.Timeout | undefined;
 
   constructor(path: string, key: SessionKey, options: SessionLogFileOptions) {
     this.path = path;
@@ -99,9 +113,41 @@ export class SessionLogFile {
     });
   }
 
-  /** Resolves when everything queued so far has been written. */
-  async flush(): Promise<void> {
+  /** Resolves when everything queued so far has been written, then closes the file handle. */
+  async release(): Promise<void> {
     while (this.#draining !== undefined) await this.#draining;
+    await this.#closeHandle();
+  }
+
+  async #openHandle(): Promise<FileHandle> {
+    clearTimeout(this.#idleTimer);
+    if (this.#handle === undefined) {
+      this.#handle = await open(this.path, "a", 0o644);
+      this.#options.handles.open++;
+    }
+    return this.#handle;
+  }
+
+  async #closeHandle(): Promise<void> {
+    clearTimeout(this.#idleTimer);
+    const handle = this.#handle;
+    if (handle === undefined) return;
+    this.#handle = undefined;
+    this.#options.handles.open--;
+    await handle.close();
+  }
+
+  /** After a commit: keep the handle for the next one while the budget allows, else close it now. */
+  async #parkHandle(): Promise<void> {
+    const { handles } = this.#options;
+    if (handles.open > handles.max || handles.idleMs <= 0) {
+      await this.#closeHandle();
+      return;
+    }
+    this.#idleTimer = setTimeout(() => {
+      if (this.idle) void this.#closeHandle().catch(() => {});
+    }, handles.idleMs);
+    this.#idleTimer.unref();
   }
 
   #schedule(): void {
@@ -207,22 +253,20 @@ export class SessionLogFile {
         : text,
     );
     if (creating) await ensureDirectory(dirname(this.path), { fsync: sync });
-    const handle = await open(this.path, "a", 0o644);
+    const handle = await this.#openHandle();
     try {
       if (state.torn || creating) await handle.truncate(state.validBytes);
       state.torn = false;
-      try {
-        await handle.write(data);
-        if (sync) await handle.datasync();
-      } catch (error) {
-        // Cut the failed write off so no rejected event survives; if even that fails, reload later.
-        state.torn = true;
-        await handle.truncate(state.validBytes).catch(() => (this.#state = undefined));
-        throw error;
-      }
-    } finally {
-      await handle.close();
+      await handle.write(data);
+      if (sync) await handle.datasync();
+    } catch (error) {
+      // Cut the failed write off so no rejected event survives; if even that fails, reload later.
+      state.torn = true;
+      await handle.truncate(state.validBytes).catch(() => (this.#state = undefined));
+      await this.#closeHandle().catch(() => {});
+      throw error;
     }
+    await this.#parkHandle();
     if (creating && sync) await fsyncDirectory(dirname(this.path));
     this.#state = {
       exists: true,
@@ -235,6 +279,7 @@ export class SessionLogFile {
   }
 
   async #remove(): Promise<void> {
+    await this.#closeHandle();
     try {
       await unlink(this.path);
       if (this.#options.fsync !== "never") await fsyncDirectory(dirname(this.path));
