@@ -9,7 +9,7 @@
  * aborts → `RUN_ABORTED`.
  */
 import { APICallError } from "ai";
-import { PlutoError, errorMessage, isPlutoError } from "../core/errors.js";
+import { errorMessage, isPlutoError, PlutoError } from "../core/errors.js";
 import { envPrefix } from "./providers.js";
 
 /** Where the failed call went: the `provider/model-id` and the signal of the run. */
@@ -66,7 +66,10 @@ function networkCode(error: unknown): string | undefined {
  * The delay a 429/503 response asks for, in ms: `retry-after-ms` (OpenAI), else `retry-after`
  * as seconds or an HTTP date (RFC 9110 §10.2.3). Undefined when absent or unreadable.
  */
-export function retryAfterMs(headers: Record<string, string> | undefined, now = Date.now()): number | undefined {
+export function retryAfterMs(
+  headers: Record<string, string> | undefined,
+  now = Date.now(),
+): number | undefined {
   if (headers === undefined) return undefined;
   const lower = (name: string) => headers[name] ?? headers[name.toUpperCase()];
   const milliseconds = Number.parseFloat(lower("retry-after-ms") ?? "");
@@ -75,6 +78,8 @@ export function retryAfterMs(headers: Record<string, string> | undefined, now = 
   if (value === undefined) return undefined;
   const seconds = Number(value.trim());
   if (value.trim() !== "" && Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  // Only an IMF-fixdate ("Wed, 21 Oct 2015 07:28:00 GMT"); Date.parse would also read "-5" as a year.
+  if (!/^[A-Za-z]{3}, /.test(value.trim())) return undefined;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
@@ -193,7 +198,10 @@ export function classifyModelError(error: unknown, context: ErrorContext): Pluto
   }
   const code = networkCode(error);
   if (code !== undefined) return networkError(context, error, `${errorMessage(error)} (${code})`);
-  if (error instanceof Error && /fetch failed|socket hang up|terminated|other side closed/i.test(error.message)) {
+  if (
+    error instanceof Error &&
+    /fetch failed|socket hang up|terminated|other side closed/i.test(error.message)
+  ) {
     return networkError(context, error, errorMessage(error));
   }
   if (typeof error === "object" && error !== null && !(error instanceof Error)) {

@@ -12,6 +12,7 @@ import type { LanguageModel } from "ai";
 import { createOllama } from "ollama-ai-provider-v2";
 import type { ProviderConfig } from "../config/pluto-config.js";
 import { PlutoError } from "../core/errors.js";
+import { ollamaFetch } from "./ollama-stream-errors.js";
 
 /** A language model object the AI SDK's `streamText` accepts (never a bare gateway id string). */
 export type ResolvedLanguageModel = Exclude<LanguageModel, string>;
@@ -165,6 +166,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
         const provider = createOllama({
           baseURL: root.endsWith("/api") ? root : `${root}/api`,
           headers: apiKey === undefined ? headers : { authorization: `Bearer ${apiKey}`, ...headers },
+          fetch: ollamaFetch(),
         });
         return (id) => provider.chat(id);
       }

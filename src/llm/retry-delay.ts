@@ -38,7 +38,8 @@ export function retryDelayMs(options: RetryDelayOptions): number {
  */
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const aborted = () => new PlutoError("RUN_ABORTED", "The run was aborted while waiting to retry the model.");
+    const aborted = () =>
+      new PlutoError("RUN_ABORTED", "The run was aborted while waiting to retry the model.");
     if (signal.aborted) {
       reject(aborted());
       return;

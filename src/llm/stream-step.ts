@@ -33,7 +33,10 @@ function toToolSet(tools: readonly ModelToolSpec[]): ToolSet | undefined {
   const set: ToolSet = {};
   for (const spec of tools) {
     // No `execute`: the SDK returns the calls and stops; the executor runs tools itself.
-    set[spec.name] = tool({ description: spec.description, inputSchema: jsonSchema(spec.inputSchema as JSONSchema7) });
+    set[spec.name] = tool({
+      description: spec.description,
+      inputSchema: jsonSchema(spec.inputSchema as JSONSchema7),
+    });
   }
   return set;
 }
@@ -112,7 +115,10 @@ async function startAttempt(
  */
 export function createStreamStep(options: StreamStepOptions): StreamStep {
   if (options.models.length === 0) {
-    throw new PlutoError("CONFIG_INVALID", "createStreamStep needs at least one model: set spec.model in agent.yaml.");
+    throw new PlutoError(
+      "CONFIG_INVALID",
+      "createStreamStep needs at least one model: set spec.model in agent.yaml.",
+    );
   }
   const sleep = options.sleep ?? abortableSleep;
   const maxRetries = Math.max(0, Math.floor(options.retry.maxRetries));

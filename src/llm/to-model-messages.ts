@@ -15,30 +15,33 @@ type AssistantParts = Exclude<Extract<ModelMessage, { role: "assistant" }>["cont
  * - tool → one `tool-result` part per result, output `text` or `error-text` (from `isError`).
  */
 export function toModelMessages(messages: readonly ContextMessage[]): ModelMessage[] {
-  return messages.map((message): ModelMessage => {
-    switch (message.role) {
-      case "user":
-        return { role: "user", content: message.text };
-      case "assistant": {
-        const content: AssistantParts = [];
-        if (message.text !== "") content.push({ type: "text", text: message.text });
-        for (const call of message.toolCalls) {
-          content.push({ type: "tool-call", toolCallId: call.toolCallId, toolName: call.toolName, input: call.input });
-        }
-        return { role: "assistant", content: content.length === 0 ? "" : content };
-      }
-      case "tool":
-        return {
-          role: "tool",
-          content: message.results.map((result) => ({
-            type: "tool-result" as const,
-            toolCallId: result.toolCallId,
-            toolName: result.toolName,
-            output: result.isError
-              ? { type: "error-text" as const, value: result.content }
-              : { type: "text" as const, value: result.content },
-          })),
-        };
+  return messages.map(toModelMessage);
+}
+
+function toModelMessage(message: ContextMessage): ModelMessage {
+  if (message.role === "user") return { role: "user", content: message.text };
+  if (message.role === "assistant") {
+    const content: AssistantParts = [];
+    if (message.text !== "") content.push({ type: "text", text: message.text });
+    for (const call of message.toolCalls) {
+      content.push({
+        type: "tool-call",
+        toolCallId: call.toolCallId,
+        toolName: call.toolName,
+        input: call.input,
+      });
     }
-  });
+    return { role: "assistant", content: content.length === 0 ? "" : content };
+  }
+  return {
+    role: "tool",
+    content: message.results.map((result) => ({
+      type: "tool-result" as const,
+      toolCallId: result.toolCallId,
+      toolName: result.toolName,
+      output: result.isError
+        ? { type: "error-text" as const, value: result.content }
+        : { type: "text" as const, value: result.content },
+    })),
+  };
 }

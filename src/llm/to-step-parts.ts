@@ -2,11 +2,11 @@
  * Maps the AI SDK's `fullStream` parts (ai v7 `TextStreamPart`) to Pluto's {@link ModelStepPart}s,
  * turning `error` and `abort` parts into thrown `PlutoError`s.
  */
-import type { FinishReason as SdkFinishReason, LanguageModelUsage, TextStreamPart, ToolSet } from "ai";
-import type { FinishReason, Usage } from "../core/events.js";
+import type { LanguageModelUsage, FinishReason as SdkFinishReason, TextStreamPart, ToolSet } from "ai";
 import { PlutoError } from "../core/errors.js";
-import type { ModelStepPart } from "./model-step.js";
+import type { FinishReason, Usage } from "../core/events.js";
 import { classifyModelError } from "./classify-error.js";
+import type { ModelStepPart } from "./model-step.js";
 
 /** SDK finish reasons Pluto has no name for (`interrupted`) become `other`. */
 export function toFinishReason(reason: SdkFinishReason | undefined): FinishReason {
@@ -32,7 +32,11 @@ export function toFinishReason(reason: SdkFinishReason | undefined): FinishReaso
 export function toUsage(usage: LanguageModelUsage | undefined): Usage {
   const inputTokens = usage?.inputTokens ?? 0;
   const outputTokens = usage?.outputTokens ?? 0;
-  const result: Usage = { inputTokens, outputTokens, totalTokens: usage?.totalTokens ?? inputTokens + outputTokens };
+  const result: Usage = {
+    inputTokens,
+    outputTokens,
+    totalTokens: usage?.totalTokens ?? inputTokens + outputTokens,
+  };
   const reasoningTokens = usage?.outputTokenDetails?.reasoningTokens;
   const cachedInputTokens = usage?.inputTokenDetails?.cacheReadTokens;
   if (reasoningTokens !== undefined) result.reasoningTokens = reasoningTokens;
@@ -63,14 +67,22 @@ export async function* toStepParts(
         yield { type: "tool-call", toolCallId: part.toolCallId, toolName: part.toolName, input: part.input };
         break;
       case "finish":
-        yield { type: "finish", finishReason: toFinishReason(part.finishReason), usage: toUsage(part.totalUsage) };
+        yield {
+          type: "finish",
+          finishReason: toFinishReason(part.finishReason),
+          usage: toUsage(part.totalUsage),
+        };
         return;
       case "error":
         throw classifyModelError(part.error, context);
       case "abort":
-        throw new PlutoError("RUN_ABORTED", `The run was aborted while model ${context.model} was answering.`, {
-          details: { model: context.model },
-        });
+        throw new PlutoError(
+          "RUN_ABORTED",
+          `The run was aborted while model ${context.model} was answering.`,
+          {
+            details: { model: context.model },
+          },
+        );
       default:
         break;
     }

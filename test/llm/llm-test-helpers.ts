@@ -22,7 +22,9 @@ export const PROVIDER_CASES: ProviderCase[] = [
     label: "openai responses",
     model: "openai/gpt-5-mini",
     format: "openai-responses",
-    providers: (url) => ({ openai: { type: "openai", apiKey: "sk-openai", baseUrl: `${url}/v1`, headers: {} } }),
+    providers: (url) => ({
+      openai: { type: "openai", apiKey: "sk-openai", baseUrl: `${url}/v1`, headers: {} },
+    }),
     keyHeader: { name: "authorization", value: "Bearer sk-openai" },
   },
   {
@@ -38,7 +40,9 @@ export const PROVIDER_CASES: ProviderCase[] = [
     label: "anthropic",
     model: "anthropic/claude-sonnet-4-5",
     format: "anthropic",
-    providers: (url) => ({ anthropic: { type: "anthropic", apiKey: "sk-ant", baseUrl: `${url}/v1`, headers: {} } }),
+    providers: (url) => ({
+      anthropic: { type: "anthropic", apiKey: "sk-ant", baseUrl: `${url}/v1`, headers: {} },
+    }),
     keyHeader: { name: "x-api-key", value: "sk-ant" },
   },
   {

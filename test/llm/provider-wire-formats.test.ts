@@ -29,7 +29,9 @@ describe.each(PROVIDER_CASES)("$label against the fake model", (testCase) => {
     const result = await collect(step);
     expect(step.model).toBe(testCase.model);
     expect(result.text).toBe("Hello world");
-    expect(result.parts.filter((part) => part.type === "text-delta").map((part) => part.type)).toHaveLength(3);
+    expect(result.parts.filter((part) => part.type === "text-delta").map((part) => part.type)).toHaveLength(
+      3,
+    );
     expect(result.finish?.finishReason).toBe("stop");
     expect(result.finish?.usage).toMatchObject({ inputTokens: 42, outputTokens: 7, totalTokens: 49 });
     expect(result.parts.at(-1)?.type).toBe("finish");
@@ -65,7 +67,14 @@ describe.each(PROVIDER_CASES)("$label against the fake model", (testCase) => {
             { role: "assistant", text: "", toolCalls: [{ ...call }] },
             {
               role: "tool",
-              results: [{ toolCallId: call.toolCallId, toolName: "get_weather", content: "sunny, 21°C", isError: false }],
+              results: [
+                {
+                  toolCallId: call.toolCallId,
+                  toolName: "get_weather",
+                  content: "sunny, 21°C",
+                  isError: false,
+                },
+              ],
             },
           ],
           { tools: [WEATHER_TOOL] },
@@ -84,7 +93,9 @@ describe.each(PROVIDER_CASES)("$label against the fake model", (testCase) => {
           expect.arrayContaining([
             expect.objectContaining({
               role: "assistant",
-              tool_calls: [expect.objectContaining({ id, function: expect.objectContaining({ name: "get_weather" }) })],
+              tool_calls: [
+                expect.objectContaining({ id, function: expect.objectContaining({ name: "get_weather" }) }),
+              ],
             }),
             expect.objectContaining({ role: "tool", tool_call_id: id, content: "sunny, 21°C" }),
           ]),
@@ -103,11 +114,20 @@ describe.each(PROVIDER_CASES)("$label against the fake model", (testCase) => {
           expect.arrayContaining([
             expect.objectContaining({
               role: "assistant",
-              content: [expect.objectContaining({ type: "tool_use", id, name: "get_weather", input: { city: "Tokyo" } })],
+              content: [
+                expect.objectContaining({
+                  type: "tool_use",
+                  id,
+                  name: "get_weather",
+                  input: { city: "Tokyo" },
+                }),
+              ],
             }),
             expect.objectContaining({
               role: "user",
-              content: [expect.objectContaining({ type: "tool_result", tool_use_id: id, content: "sunny, 21°C" })],
+              content: [
+                expect.objectContaining({ type: "tool_result", tool_use_id: id, content: "sunny, 21°C" }),
+              ],
             }),
           ]),
         );
@@ -117,13 +137,30 @@ describe.each(PROVIDER_CASES)("$label against the fake model", (testCase) => {
           expect.arrayContaining([
             expect.objectContaining({
               role: "assistant",
-              tool_calls: [expect.objectContaining({ function: expect.objectContaining({ name: "get_weather" }) })],
+              tool_calls: [
+                expect.objectContaining({ function: expect.objectContaining({ name: "get_weather" }) }),
+              ],
             }),
             expect.objectContaining({ role: "tool", content: "sunny, 21°C" }),
           ]),
         );
         break;
     }
+  });
+
+  it("surfaces an in-band error after partial output as a thrown PlutoError", async () => {
+    fake.enqueue({ text: ["partial"], streamError: { message: "upstream exploded", code: "server_error" } });
+    const step = await streamStep()(stepRequest([{ role: "user", text: "go" }]));
+    const texts: string[] = [];
+    let failure: unknown;
+    try {
+      for await (const part of step.parts) if (part.type === "text-delta") texts.push(part.text);
+    } catch (error) {
+      failure = error;
+    }
+    expect(texts.join("")).toBe("partial");
+    expect(failure).toMatchObject({ name: "PlutoError", code: "MODEL_ERROR" });
+    expect((failure as Error).message).toContain("upstream exploded");
   });
 
   it("streams reasoning deltas where the wire format carries them", async () => {

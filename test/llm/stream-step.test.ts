@@ -60,9 +60,15 @@ describe("createStreamStep retries", () => {
   });
 
   it("honours retry-after-ms and caps any provider delay at maxDelayMs", async () => {
-    fake.enqueue({ error: { status: 429, retryAfterMs: 1500 } }, { error: { status: 429, retryAfterSeconds: 3600 } });
+    fake.enqueue(
+      { error: { status: 429, retryAfterMs: 1500 } },
+      { error: { status: 429, retryAfterSeconds: 3600 } },
+    );
     fake.enqueue({ text: "ok" });
-    const { streamStep, delays } = recordingStep({ models: ["openai/gpt-5-mini"], retry: { maxRetries: 2, maxDelayMs: 5000 } });
+    const { streamStep, delays } = recordingStep({
+      models: ["openai/gpt-5-mini"],
+      retry: { maxRetries: 2, maxDelayMs: 5000 },
+    });
     expect((await collect(await streamStep(hello()))).text).toBe("ok");
     expect(delays).toEqual([1500, 5000]);
   });
@@ -79,8 +85,15 @@ describe("createStreamStep retries", () => {
   });
 
   it("falls back to the next model after retries are exhausted, and reports which model answered", async () => {
-    fake.enqueue({ error: { status: 500 } }, { error: { status: 502 } }, { error: { status: 529 } }, { text: "from fallback" });
-    const { streamStep, delays } = recordingStep({ models: ["openai/gpt-5-mini", "anthropic/claude-sonnet-4-5"] });
+    fake.enqueue(
+      { error: { status: 500 } },
+      { error: { status: 502 } },
+      { error: { status: 529 } },
+      { text: "from fallback" },
+    );
+    const { streamStep, delays } = recordingStep({
+      models: ["openai/gpt-5-mini", "anthropic/claude-sonnet-4-5"],
+    });
     const step = await streamStep(hello());
     expect(step.model).toBe("anthropic/claude-sonnet-4-5");
     expect((await collect(step)).text).toBe("from fallback");
@@ -111,10 +124,19 @@ describe("createStreamStep retries", () => {
     fake.enqueue({
       error: {
         status: 400,
-        body: { error: { message: "Unsupported parameter: 'temperature'", type: "invalid_request_error", param: "temperature", code: null } },
+        body: {
+          error: {
+            message: "Unsupported parameter: 'temperature'",
+            type: "invalid_request_error",
+            param: "temperature",
+            code: null,
+          },
+        },
       },
     });
-    const { streamStep, delays } = recordingStep({ models: ["openai/gpt-5-mini", "anthropic/claude-sonnet-4-5"] });
+    const { streamStep, delays } = recordingStep({
+      models: ["openai/gpt-5-mini", "anthropic/claude-sonnet-4-5"],
+    });
     const error = await failure(streamStep(hello()));
     expect(error.code).toBe("MODEL_ERROR");
     expect(error.retryable).toBe(false);
@@ -155,14 +177,20 @@ describe("createStreamStep retries", () => {
   });
 
   it("retries an in-band stream error that arrives before any output", async () => {
-    fake.enqueue({ streamError: { message: "The server had an error", code: "server_error" } }, { text: "second try" });
+    fake.enqueue(
+      { streamError: { message: "The server had an error", code: "server_error" } },
+      { text: "second try" },
+    );
     const { streamStep, delays } = recordingStep({ models: ["openai/gpt-5-mini"] });
     expect((await collect(await streamStep(hello()))).text).toBe("second try");
     expect(delays).toHaveLength(1);
   });
 
   it("does not retry once output has been streamed: the parts iterable throws the classified error", async () => {
-    fake.enqueue({ text: ["partial ", "answer"], streamError: { message: "Overloaded", code: "overloaded_error" } });
+    fake.enqueue({
+      text: ["partial ", "answer"],
+      streamError: { message: "Overloaded", code: "overloaded_error" },
+    });
     const { streamStep, delays } = recordingStep({ models: ["anthropic/claude-sonnet-4-5"] });
     const step = await streamStep(hello());
     const seen: string[] = [];
@@ -184,7 +212,9 @@ describe("createStreamStep aborts", () => {
     fake.enqueue({ text: Array.from({ length: 50 }, (_, index) => `w${index} `), chunkDelayMs: 20 });
     const { streamStep } = recordingStep({ models: ["openai/gpt-5-mini"] });
     const controller = new AbortController();
-    const step = await streamStep(stepRequest([{ role: "user", text: "long" }], { signal: controller.signal }));
+    const step = await streamStep(
+      stepRequest([{ role: "user", text: "long" }], { signal: controller.signal }),
+    );
     let deltas = 0;
     const error = await failure(
       (async () => {
@@ -201,7 +231,9 @@ describe("createStreamStep aborts", () => {
     const { streamStep } = recordingStep({ models: ["openai/gpt-5-mini"] });
     const controller = new AbortController();
     controller.abort();
-    const error = await failure(streamStep(stepRequest([{ role: "user", text: "x" }], { signal: controller.signal })));
+    const error = await failure(
+      streamStep(stepRequest([{ role: "user", text: "x" }], { signal: controller.signal })),
+    );
     expect(error.code).toBe("RUN_ABORTED");
     expect(fake.requests).toHaveLength(0);
   });
@@ -216,7 +248,9 @@ describe("createStreamStep aborts", () => {
     const controller = new AbortController();
     const started = Date.now();
     setTimeout(() => controller.abort(), 100);
-    const error = await failure(streamStep(stepRequest([{ role: "user", text: "x" }], { signal: controller.signal })));
+    const error = await failure(
+      streamStep(stepRequest([{ role: "user", text: "x" }], { signal: controller.signal })),
+    );
     expect(error.code).toBe("RUN_ABORTED");
     expect(Date.now() - started).toBeLessThan(5000);
     expect(fake.requests).toHaveLength(1);

@@ -98,7 +98,10 @@ export interface FakeModel {
 export function startFakeModel(options?: FakeModelOptions): Promise<FakeModel>;
 
 /** A turn that streams a corpus file verbatim (`.chunks.txt`, `.sse`, `.ndjson`, `.json`, `.yaml` cassette). */
-export function replay(file: string, options?: { interaction?: number; status?: number; chunkDelayMs?: number }): FakeTurn;
+export function replay(
+  file: string,
+  options?: { interaction?: number; status?: number; chunkDelayMs?: number },
+): FakeTurn;
 
 /** The text of the last user message in a request body of any supported format. */
 export function lastUserText(body: Record<string, unknown>): string | undefined;

@@ -80,7 +80,9 @@ export function lastUserText(body) {
 }
 
 /** @type {(request: import("./fake-model.js").FakeRequest) => import("./fake-model.js").FakeTurn} */
-const echoTurn = (request) => ({ text: lastUserText(/** @type {Record<string, unknown>} */ (request.body)) ?? "" });
+const echoTurn = (request) => ({
+  text: lastUserText(/** @type {Record<string, unknown>} */ (request.body)) ?? "",
+});
 
 /**
  * Applies defaults to a scripted turn.
@@ -91,7 +93,8 @@ const echoTurn = (request) => ({ text: lastUserText(/** @type {Record<string, un
  */
 function playable(turn, model, serial) {
   const text = turn.text === undefined ? [] : Array.isArray(turn.text) ? turn.text : [turn.text];
-  const reasoning = turn.reasoning === undefined ? [] : Array.isArray(turn.reasoning) ? turn.reasoning : [turn.reasoning];
+  const reasoning =
+    turn.reasoning === undefined ? [] : Array.isArray(turn.reasoning) ? turn.reasoning : [turn.reasoning];
   const toolCalls = (turn.toolCalls ?? []).map((call, index) => ({
     id: call.id ?? `call_fake_${serial}_${index}`,
     name: call.name,
@@ -200,7 +203,8 @@ export async function startFakeModel(options = {}) {
 
   /** @param {import("./fake-model.js").FakeRequest} request */
   const nextTurn = (request) => {
-    if (options.loop === true && queue.length > 0) return /** @type {import("./fake-model.js").FakeTurn} */ (queue[loopIndex++ % queue.length]);
+    if (options.loop === true && queue.length > 0)
+      return /** @type {import("./fake-model.js").FakeTurn} */ (queue[loopIndex++ % queue.length]);
     const turn = queue.shift();
     if (turn !== undefined) return turn;
     return typeof defaultTurn === "function" ? defaultTurn(request) : defaultTurn;
@@ -226,7 +230,9 @@ export async function startFakeModel(options = {}) {
     }
     const format = request.method === "POST" ? formatOf(path) : undefined;
     if (format === undefined) {
-      sendJson(response, 404, { error: { message: `fake model: no route for ${request.method} ${path}`, type: "not_found" } });
+      sendJson(response, 404, {
+        error: { message: `fake model: no route for ${request.method} ${path}`, type: "not_found" },
+      });
       return;
     }
     /** @type {Record<string, unknown>} */
@@ -263,14 +269,21 @@ export async function startFakeModel(options = {}) {
     const chunkDelayMs = turn.chunkDelayMs ?? 0;
     if (turn.replay !== undefined) {
       const recordedResponse = loadRecordedResponse(turn.replay, { ...turn, format: request.format });
-      await writeFrames(response, recordedResponse.status, recordedResponse.headers, recordedResponse.frames, chunkDelayMs);
+      await writeFrames(
+        response,
+        recordedResponse.status,
+        recordedResponse.headers,
+        recordedResponse.frames,
+        chunkDelayMs,
+      );
       return;
     }
     if (turn.error !== undefined) {
       const { status } = turn.error;
       /** @type {Record<string, string>} */
       const headers = { ...(turn.error.headers ?? {}) };
-      if (turn.error.retryAfterSeconds !== undefined) headers["retry-after"] = String(turn.error.retryAfterSeconds);
+      if (turn.error.retryAfterSeconds !== undefined)
+        headers["retry-after"] = String(turn.error.retryAfterSeconds);
       if (turn.error.retryAfterMs !== undefined) headers["retry-after-ms"] = String(turn.error.retryAfterMs);
       sendJson(response, status, turn.error.body ?? defaultErrorBody(request.format, status), headers);
       return;
@@ -308,7 +321,12 @@ export async function startFakeModel(options = {}) {
         response.destroy();
         return;
       }
-      sendJson(response, 500, { error: { message: `fake model failed: ${error instanceof Error ? error.message : String(error)}`, type: "fake_model_error" } });
+      sendJson(response, 500, {
+        error: {
+          message: `fake model failed: ${error instanceof Error ? error.message : String(error)}`,
+          type: "fake_model_error",
+        },
+      });
     });
   });
   server.keepAliveTimeout = 5_000;

@@ -72,11 +72,19 @@ export function loadRecordedResponse(file, options = {}) {
   if (kind === "chunks") {
     const frames = lines(text).map((line) => `data: ${line}\n\n`);
     if (options.format === "openai-chat") frames.push("data: [DONE]\n\n");
-    return { status: options.status ?? 200, headers: { "content-type": "text/event-stream; charset=utf-8" }, frames };
+    return {
+      status: options.status ?? 200,
+      headers: { "content-type": "text/event-stream; charset=utf-8" },
+      frames,
+    };
   }
   if (kind === "sse") {
     const frames = text.split(/(?<=\n\n)/);
-    return { status: options.status ?? 200, headers: { "content-type": "text/event-stream; charset=utf-8" }, frames };
+    return {
+      status: options.status ?? 200,
+      headers: { "content-type": "text/event-stream; charset=utf-8" },
+      frames,
+    };
   }
   if (kind === "ndjson") {
     return {
@@ -90,7 +98,9 @@ export function loadRecordedResponse(file, options = {}) {
     return { status, headers: { "content-type": "application/json" }, frames: [text] };
   }
   if (kind === "cassette") return cassetteResponse(file, text, options);
-  throw new Error(`fake model: cannot replay ${file}: unknown file kind (expected .chunks.txt, .sse, .ndjson, .json, .yaml)`);
+  throw new Error(
+    `fake model: cannot replay ${file}: unknown file kind (expected .chunks.txt, .sse, .ndjson, .json, .yaml)`,
+  );
 }
 
 /**
@@ -101,7 +111,9 @@ export function loadRecordedResponse(file, options = {}) {
 
 /** The interactions of a VCR cassette file. @param {string} file @returns {CassetteInteraction[]} */
 export function cassetteInteractions(file) {
-  const document = /** @type {{ interactions?: CassetteInteraction[] }} */ (parseYaml(readFileSync(file, "utf8")));
+  const document = /** @type {{ interactions?: CassetteInteraction[] }} */ (
+    parseYaml(readFileSync(file, "utf8"))
+  );
   return document.interactions ?? [];
 }
 
@@ -119,7 +131,13 @@ function cassetteResponse(file, text, options) {
   const { response } = interaction;
   const contentType = response.headers?.["content-type"]?.[0] ?? "application/json";
   const body =
-    typeof response.body?.string === "string" ? response.body.string : JSON.stringify(response.parsed_body ?? {});
+    typeof response.body?.string === "string"
+      ? response.body.string
+      : JSON.stringify(response.parsed_body ?? {});
   const frames = contentType.includes("event-stream") ? body.split(/(?<=\n\n)/) : [body];
-  return { status: options.status ?? response.status?.code ?? 200, headers: { "content-type": contentType }, frames };
+  return {
+    status: options.status ?? response.status?.code ?? 200,
+    headers: { "content-type": contentType },
+    frames,
+  };
 }

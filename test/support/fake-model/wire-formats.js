@@ -59,7 +59,12 @@ function chatUsage(turn) {
     completion_tokens: usage.outputTokens,
     total_tokens: usage.inputTokens + usage.outputTokens,
     prompt_tokens_details: { cached_tokens: usage.cachedInputTokens, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: usage.reasoningTokens, audio_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: usage.reasoningTokens,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
   };
 }
 
@@ -102,7 +107,9 @@ export function openaiChatStream(turn, body) {
   for (const piece of turn.text) frames.push(chunk({ content: piece }));
   turn.toolCalls.forEach((call, index) => {
     frames.push(
-      chunk({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: "" } }] }),
+      chunk({
+        tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: "" } }],
+      }),
     );
     for (const piece of splitArguments(JSON.stringify(call.input))) {
       frames.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
@@ -143,7 +150,12 @@ export function openaiChatStream(turn, body) {
 /** OpenAI Chat Completions non-streaming body. @param {PlayableTurn} turn */
 export function openaiChatJson(turn) {
   /** @type {Record<string, unknown>} */
-  const message = { role: "assistant", content: turn.text.length > 0 ? turn.text.join("") : null, refusal: null };
+  const message = {
+    role: "assistant",
+    content: turn.text.length > 0 ? turn.text.join("") : null,
+    refusal: null,
+    annotations: [],
+  };
   if (turn.reasoning.length > 0) message.reasoning_content = turn.reasoning.join("");
   if (turn.toolCalls.length > 0) {
     message.tool_calls = turn.toolCalls.map((call) => ({
@@ -159,6 +171,8 @@ export function openaiChatJson(turn) {
     model: turn.model,
     choices: [{ index: 0, message, logprobs: null, finish_reason: chatFinishReason(turn) }],
     usage: chatUsage(turn),
+    service_tier: "default",
+    system_fingerprint: "fp_fake",
   };
 }
 
@@ -219,7 +233,10 @@ function responseObject(turn, status) {
     object: "response",
     created_at: Math.floor(Date.now() / 1000),
     status,
-    error: status === "failed" ? { code: turn.streamError?.code ?? "server_error", message: turn.streamError?.message } : null,
+    error:
+      status === "failed"
+        ? { code: turn.streamError?.code ?? "server_error", message: turn.streamError?.message }
+        : null,
     incomplete_details: status === "incomplete" ? { reason: "max_output_tokens" } : null,
     model: turn.model,
     output: done && status !== "failed" ? responsesOutput(turn) : [],
@@ -247,10 +264,14 @@ export function openaiResponsesStream(turn) {
   if (turn.reasoning.length > 0) {
     const itemId = `rs_${turn.id}`;
     const text = turn.reasoning.join("");
-    emit("response.output_item.added", { output_index: outputIndex, item: { id: itemId, type: "reasoning", summary: [] } });
+    emit("response.output_item.added", {
+      output_index: outputIndex,
+      item: { id: itemId, type: "reasoning", summary: [] },
+    });
     const part = { item_id: itemId, output_index: outputIndex, summary_index: 0 };
     emit("response.reasoning_summary_part.added", { ...part, part: { type: "summary_text", text: "" } });
-    for (const piece of turn.reasoning) emit("response.reasoning_summary_text.delta", { ...part, delta: piece });
+    for (const piece of turn.reasoning)
+      emit("response.reasoning_summary_text.delta", { ...part, delta: piece });
     emit("response.reasoning_summary_text.done", { ...part, text });
     emit("response.reasoning_summary_part.done", { ...part, part: { type: "summary_text", text } });
     emit("response.output_item.done", {
@@ -267,11 +288,18 @@ export function openaiResponsesStream(turn) {
       item: { id: itemId, type: "message", status: "in_progress", content: [], role: "assistant" },
     });
     const part = { item_id: itemId, output_index: outputIndex, content_index: 0 };
-    emit("response.content_part.added", { ...part, part: { type: "output_text", annotations: [], logprobs: [], text: "" } });
-    for (const piece of turn.text) emit("response.output_text.delta", { ...part, delta: piece, logprobs: [] });
+    emit("response.content_part.added", {
+      ...part,
+      part: { type: "output_text", annotations: [], logprobs: [], text: "" },
+    });
+    for (const piece of turn.text)
+      emit("response.output_text.delta", { ...part, delta: piece, logprobs: [] });
     if (turn.streamError) return responsesFailure(turn, frames, emit);
     emit("response.output_text.done", { ...part, text, logprobs: [] });
-    emit("response.content_part.done", { ...part, part: { type: "output_text", annotations: [], logprobs: [], text } });
+    emit("response.content_part.done", {
+      ...part,
+      part: { type: "output_text", annotations: [], logprobs: [], text },
+    });
     emit("response.output_item.done", {
       output_index: outputIndex,
       item: {
@@ -293,10 +321,21 @@ export function openaiResponsesStream(turn) {
       item: { ...item, status: "in_progress", arguments: "" },
     });
     for (const piece of splitArguments(args)) {
-      emit("response.function_call_arguments.delta", { item_id: itemId, output_index: outputIndex, delta: piece });
+      emit("response.function_call_arguments.delta", {
+        item_id: itemId,
+        output_index: outputIndex,
+        delta: piece,
+      });
     }
-    emit("response.function_call_arguments.done", { item_id: itemId, output_index: outputIndex, arguments: args });
-    emit("response.output_item.done", { output_index: outputIndex, item: { ...item, status: "completed", arguments: args } });
+    emit("response.function_call_arguments.done", {
+      item_id: itemId,
+      output_index: outputIndex,
+      arguments: args,
+    });
+    emit("response.output_item.done", {
+      output_index: outputIndex,
+      item: { ...item, status: "completed", arguments: args },
+    });
     outputIndex++;
   });
   if (turn.streamError) return responsesFailure(turn, frames, emit);
@@ -375,13 +414,17 @@ export function anthropicStream(turn) {
   if (turn.text.length > 0) {
     emit("content_block_start", { index, content_block: { type: "text", text: "" } });
     emit("ping", {});
-    for (const piece of turn.text) emit("content_block_delta", { index, delta: { type: "text_delta", text: piece } });
+    for (const piece of turn.text)
+      emit("content_block_delta", { index, delta: { type: "text_delta", text: piece } });
     if (turn.streamError) return anthropicFailure(turn, frames, emit);
     emit("content_block_stop", { index });
     index++;
   }
   for (const call of turn.toolCalls) {
-    emit("content_block_start", { index, content_block: { type: "tool_use", id: call.id, name: call.name, input: {} } });
+    emit("content_block_start", {
+      index,
+      content_block: { type: "tool_use", id: call.id, name: call.name, input: {} },
+    });
     emit("content_block_delta", { index, delta: { type: "input_json_delta", partial_json: "" } });
     for (const piece of splitArguments(JSON.stringify(call.input))) {
       emit("content_block_delta", { index, delta: { type: "input_json_delta", partial_json: piece } });
@@ -410,7 +453,9 @@ export function anthropicStream(turn) {
  * @param {(type: string, data: Record<string, unknown>) => void} emit
  */
 function anthropicFailure(turn, frames, emit) {
-  emit("error", { error: { type: turn.streamError?.code ?? "overloaded_error", message: turn.streamError?.message } });
+  emit("error", {
+    error: { type: turn.streamError?.code ?? "overloaded_error", message: turn.streamError?.message },
+  });
   return frames;
 }
 
@@ -418,7 +463,11 @@ function anthropicFailure(turn, frames, emit) {
 export function anthropicJson(turn) {
   const message = anthropicMessage(turn);
   if (turn.reasoning.length > 0) {
-    message.content.push({ type: "thinking", thinking: turn.reasoning.join(""), signature: `sig_${turn.id}` });
+    message.content.push({
+      type: "thinking",
+      thinking: turn.reasoning.join(""),
+      signature: `sig_${turn.id}`,
+    });
   }
   if (turn.text.length > 0) message.content.push({ type: "text", text: turn.text.join("") });
   for (const call of turn.toolCalls) {
@@ -505,6 +554,7 @@ export function defaultErrorBody(format, status) {
     return { type: "error", error: { type, message } };
   }
   if (format === "ollama") return { error: message };
-  const type = status === 429 ? "rate_limit_exceeded" : status >= 500 ? "server_error" : "invalid_request_error";
+  const type =
+    status === 429 ? "rate_limit_exceeded" : status >= 500 ? "server_error" : "invalid_request_error";
   return { error: { message, type, param: null, code: type } };
 }
