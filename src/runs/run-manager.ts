@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { AgentDefinition } from "../agents/agent-definition.js";
-import { PlutoError } from "../core/errors.js";
-import type { RunEndEvent, SessionEvent } from "../core/events.js";
+import { errorMessage, isPlutoError, PlutoError } from "../core/errors.js";
+import { type RunEndEvent, type SessionEvent, ZERO_USAGE } from "../core/events.js";
 import { assertSafeName, isSafeName } from "../core/names.js";
 import { DEFAULT_TENANT, type Scope, scopeOf } from "../core/scope.js";
 import { executeRun } from "../executor/execute-run.js";
@@ -83,15 +83,19 @@ export class RunManager {
     }
     const scope = scopeOf(request.agent, request.tenant ?? DEFAULT_TENANT);
     const agent = await this.#options.agents.get(scope.agent);
-    const session = request.sessionId === undefined ? newSessionId() : assertSafeName("session", request.sessionId);
+    const session =
+      request.sessionId === undefined ? newSessionId() : assertSafeName("session", request.sessionId);
     const key: SessionKey = { ...scope, session };
     this.#knownSessions.set(`${scope.tenant}/${session}`, key);
     const runId = `run_${randomUUID()}`;
     const controller = new AbortController();
-    const unsubscribe = request.listener === undefined ? () => {} : this.#options.bus.subscribe(key, request.listener);
+    const unsubscribe =
+      request.listener === undefined ? () => {} : this.#options.bus.subscribe(key, request.listener);
     this.#active.set(runId, { key, controller });
     const result = this.#lanes
-      .run(sessionKeyString(key), () => this.#run({ agent, key, runId, input: request.input, signal: controller.signal }))
+      .run(sessionKeyString(key), () =>
+        this.#run({ agent, key, runId, input: request.input, signal: controller.signal }),
+      )
       .finally(() => this.#active.delete(runId));
     return { runId, key, result, unsubscribe };
   }
@@ -165,7 +169,13 @@ export class RunManager {
     return [...events, ...stored];
   }
 
-  async #run(run: { agent: AgentDefinition; key: SessionKey; runId: string; input: string; signal: AbortSignal }) {
+  async #run(run: {
+    agent: AgentDefinition;
+    key: SessionKey;
+    runId: string;
+    input: string;
+    signal: AbortSignal;
+  }) {
     const { agent, key, runId } = run;
     const options = this.#options;
     const existing = await this.#recover(key);
@@ -176,22 +186,40 @@ export class RunManager {
       onDurable: (events) => options.bus.publish(key, events),
     });
     const scope: Scope = { tenant: key.tenant, agent: key.agent };
-    const memory = agent.memory.enabled ? await this.#memoryContext(scope) : undefined;
-    const tools = await options.toolsFor(agent, scope);
+    let prepared: { system: string; tools: RunTools; streamStep: StreamStep };
+    try {
+      const memory = agent.memory.enabled ? await this.#memoryContext(scope) : undefined;
+      const tools = await options.toolsFor(agent, scope);
+      prepared = {
+        system: buildSystemPrompt(agent, memory),
+        tools,
+        streamStep: options.streamStepFor(agent),
+      };
+    } catch (error) {
+      // A run that cannot start (an MCP server down, memory unreadable) still ends with a run-end event,
+      // so JSON callers get a status and SSE streams get their last frame instead of waiting forever.
+      return this.#failBeforeStart(writer, run, error);
+    }
+    const { tools } = prepared;
     return executeRun({
       agent,
       runId,
       input: run.input,
       writer,
-      streamStep: options.streamStepFor(agent),
-      system: buildSystemPrompt(agent, memory),
+      streamStep: prepared.streamStep,
+      system: prepared.system,
       tools: tools.tools,
       toolSpecs: tools.specs,
       toolScope: { scope, sessionId: key.session },
       signal: run.signal,
       now: options.now,
       saveFullToolOutput: async (text, toolCallId) => {
-        const safeId = toolCallId.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 100) || "call";
+        // Artifact segments must start with a letter or digit (assertSafePath), so leading symbols go.
+        const safeId =
+          toolCallId
+            .replace(/[^A-Za-z0-9_-]/g, "_")
+            .replace(/^[^A-Za-z0-9]+/, "")
+            .slice(0, 100) || "call";
         const info = await options.artifacts.put(scope, `tool-results/${runId}/${safeId}.txt`, text, {
           mediaType: "text/plain; charset=utf-8",
           metadata: { runId, toolCallId, session: key.session },
@@ -199,6 +227,31 @@ export class RunManager {
         return info.name;
       },
     });
+  }
+
+  async #failBeforeStart(
+    writer: SessionWriter,
+    run: { agent: AgentDefinition; runId: string; input: string },
+    error: unknown,
+  ): Promise<RunEndEvent> {
+    const failure = isPlutoError(error)
+      ? error
+      : new PlutoError("INTERNAL", `The run could not start: ${errorMessage(error)}`, { cause: error });
+    const time = this.#now().toISOString();
+    const { agent, runId } = run;
+    writer.write({ type: "run-start", runId, time, agent: agent.name, input: run.input, model: agent.model });
+    const end: RunEndEvent = {
+      type: "run-end",
+      runId,
+      time,
+      status: "failed",
+      usage: ZERO_USAGE,
+      steps: 0,
+      error: { code: failure.code, message: failure.message },
+    };
+    writer.write(end);
+    await writer.flush();
+    return end;
   }
 
   async #memoryContext(scope: Scope): Promise<MemoryContext> {

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { assertSafeName } from "../../core/names.js";
 import type { AppOptions } from "../app.js";
 
 /** `GET /agents` and `GET /agents/{agent}`. */
@@ -6,7 +7,8 @@ export function agentRoutes(options: AppOptions): Hono {
   const routes = new Hono();
   routes.get("/agents", async (context) => context.json({ agents: await options.agents.list() }));
   routes.get("/agents/:agent", async (context) => {
-    const agent = await options.agents.get(context.req.param("agent"));
+    // Validate here too: the name comes from the URL and must never reach a catalog (or a path) unchecked.
+    const agent = await options.agents.get(assertSafeName("agent", context.req.param("agent")));
     return context.json({
       name: agent.name,
       description: agent.description,

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { PlutoError } from "../../core/errors.js";
+import { isPlutoError, PlutoError } from "../../core/errors.js";
 import type { RunEndEvent } from "../../core/events.js";
 import type { AppOptions } from "../app.js";
 import { readJsonBody } from "../request-body.js";
@@ -42,13 +42,31 @@ export function runRoutes(options: AppOptions): Hono {
     const handle = await options.runs.start({ ...start, listener: (events) => queue.push(events) });
     context.header("x-pluto-run-id", handle.runId);
     context.header("x-pluto-session-id", handle.key.session);
+    // `result` rejects only when the session log itself fails; then no run-end will ever arrive, so end
+    // the stream with an `error` frame in the HTTP error format instead of waiting forever.
+    let failure: unknown;
+    handle.result.catch((error: unknown) => {
+      failure = error;
+      if (!isPlutoError(error)) options.onUnexpectedError?.(error);
+      queue.close();
+    });
     return streamSSE(context, async (stream) => {
       stream.onAbort(() => queue.close());
       try {
+        let ended = false;
         for await (const event of queue.drain()) {
           if (event.runId !== handle.runId) continue;
           await writeEvent(stream, event);
-          if (event.type === "run-end") break;
+          if (event.type === "run-end") {
+            ended = true;
+            break;
+          }
+        }
+        if (!ended && failure !== undefined && !stream.aborted) {
+          const error = isPlutoError(failure)
+            ? failure.toJSON()
+            : { code: "INTERNAL", message: "Internal error; the server log has the details." };
+          await stream.writeSSE({ event: "error", data: JSON.stringify({ error }) });
         }
       } finally {
         handle.unsubscribe();
@@ -60,7 +78,10 @@ export function runRoutes(options: AppOptions): Hono {
   routes.post("/runs/:run/abort", (context) => {
     const runId = context.req.param("run");
     if (!options.runs.abort(runId)) {
-      throw new PlutoError("RUN_NOT_FOUND", `No active run ${JSON.stringify(runId.slice(0, 80))}: it has ended or never existed.`);
+      throw new PlutoError(
+        "RUN_NOT_FOUND",
+        `No active run ${JSON.stringify(runId.slice(0, 80))}: it has ended or never existed.`,
+      );
     }
     return context.json({ run_id: runId, aborted: true }, 202);
   });
