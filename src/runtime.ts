@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { AgentCatalog } from "./agents/agent-catalog.js";
 import type { AgentDefinition } from "./agents/agent-definition.js";
 import { loadConfig } from "./config/load-config.js";
@@ -18,6 +19,10 @@ import { InMemorySessionStore } from "./services/session/in-memory-session-store
 import type { SessionStore } from "./services/session/session-store.js";
 import { McpPool } from "./tools/mcp/mcp-pool.js";
 import { createToolset } from "./tools/toolset.js";
+
+const PLUTO_VERSION = (
+  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 
 /** Where runtime diagnostics go (stderr in the CLI). */
 export type RuntimeLog = (level: "info" | "warn" | "error", message: string) => void;
@@ -64,7 +69,11 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const artifacts = createArtifactStore(config);
   const agents = new AgentCatalog({ agentsDir: config.agentsDir, providerNames: Object.keys(config.providers) });
   const registry = createModelRegistry({ providers: config.providers, env });
-  const mcp = new McpPool({ log: (message) => log("warn", message) });
+  const mcp = new McpPool({
+    clientInfo: { name: "pluto", version: PLUTO_VERSION },
+    log: (message, level) =>
+      log(level, level === "error" ? `${message} Runs continue without this server's tools.` : message),
+  });
   const bus = new EventBus();
 
   const runs = new RunManager({
