@@ -376,8 +376,7 @@ interface DiscoverSkillsOptions {
 async function discoverSkills(options: DiscoverSkillsOptions): Promise<SkillInfo[] | undefined> {
   const { folder, source, data, diagnostics, files } = options;
   const rawPaths = valueAtPath(data, ["spec", "skills", "paths"]);
-  const explicit = rawPaths !== undefined;
-  const paths = explicit ? (Array.isArray(rawPaths) ? rawPaths : []) : DEFAULT_SKILL_PATHS;
+  const paths = rawPaths === undefined ? DEFAULT_SKILL_PATHS : Array.isArray(rawPaths) ? rawPaths : [];
   const roots: string[] = [];
   let usable = true;
   for (const [index, entry] of paths.entries()) {
@@ -396,7 +395,8 @@ async function discoverSkills(options: DiscoverSkillsOptions): Promise<SkillInfo
       path: `spec.skills.paths[${index}]`,
     };
     if (info === undefined || !info.isDirectory()) {
-      if (!explicit && info === undefined) continue;
+      // The default folder may be absent (an agent without skills), even when written out explicitly.
+      if (info === undefined && DEFAULT_SKILL_PATHS.includes(path.posix.normalize(entry))) continue;
       diagnostics.push({
         ...at,
         message: `Skill folder "${entry}" ${info === undefined ? "does not exist" : "is not a folder"} (${root}).`,

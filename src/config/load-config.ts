@@ -6,6 +6,7 @@ import {
   describeFsError,
   formatDiagnostics,
   isErrorDiagnostic,
+  sortDiagnostics,
 } from "../core/diagnostic.js";
 import { PlutoError } from "../core/errors.js";
 import { isBuiltinProviderName } from "./builtin-providers.js";
@@ -79,11 +80,12 @@ export async function loadConfig(options: LoadConfigOptions): Promise<PlutoConfi
       }
     }
   }
-  const errors = diagnostics.filter(isErrorDiagnostic);
+  const sorted = sortDiagnostics(diagnostics);
+  const errors = sorted.filter(isErrorDiagnostic);
   throw new PlutoError(
     "CONFIG_INVALID",
     `${file} has ${errors.length} problem${errors.length === 1 ? "" : "s"}; fix ${errors.length === 1 ? "it" : "them"} and retry:\n${formatDiagnostics(errors)}`,
-    { details: { file, diagnostics } },
+    { details: { file, diagnostics: sorted } },
   );
 }
 

@@ -1,0 +1,285 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these tests are about the literal ${VAR} syntax
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/load-config.js";
+import type { Diagnostic } from "../../src/core/diagnostic.js";
+import { isPlutoError, type PlutoError } from "../../src/core/errors.js";
+
+let cwd: string;
+beforeEach(async () => {
+  cwd = await mkdtemp(path.join(os.tmpdir(), "pluto-config-"));
+});
+afterEach(async () => {
+  await rm(cwd, { recursive: true, force: true });
+});
+
+async function writeConfig(text: string, file = "pluto.yaml"): Promise<string> {
+  const full = path.join(cwd, file);
+  await mkdir(path.dirname(full), { recursive: true });
+  await writeFile(full, text);
+  return full;
+}
+
+async function configError(env: Record<string, string> = {}, file?: string): Promise<PlutoError> {
+  const error = await loadConfig({ cwd, env, ...(file === undefined ? {} : { file }) }).then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  if (!isPlutoError(error, "CONFIG_INVALID"))
+    throw new Error(`expected CONFIG_INVALID, got ${String(error)}`);
+  return error;
+}
+
+function diagnosticsOf(error: PlutoError): Diagnostic[] {
+  return (error.details as { diagnostics: Diagnostic[] }).diagnostics;
+}
+
+describe("loadConfig defaults", () => {
+  it("uses every default when there is no config file", async () => {
+    const config = await loadConfig({ cwd, env: {} });
+    expect(config).toEqual({
+      dataDir: path.join(cwd, ".pluto"),
+      agentsDir: path.join(cwd, ".pluto", "agents"),
+      services: {
+        session: { backend: "filesystem", fsync: "batch" },
+        memory: { backend: "filesystem" },
+        artifacts: { backend: "filesystem" },
+      },
+      providers: {},
+      server: { host: "127.0.0.1", port: 7400, auth: {}, maxBodyBytes: 1_048_576 },
+      retry: { maxRetries: 3, maxDelayMs: 8000 },
+    });
+    expect(config.file).toBeUndefined();
+  });
+
+  it("an empty or comment-only pluto.yaml also gives the defaults", async () => {
+    const file = await writeConfig("# nothing yet\n");
+    const config = await loadConfig({ cwd, env: {} });
+    expect(config.file).toBe(file);
+    expect(config.server.port).toBe(7400);
+  });
+
+  it("finds .pluto/pluto.yaml when ./pluto.yaml is absent, and prefers ./pluto.yaml", async () => {
+    const hidden = await writeConfig("server: { port: 1 }\n", ".pluto/pluto.yaml");
+    expect((await loadConfig({ cwd, env: {} })).file).toBe(hidden);
+    // data_dir defaults to <cwd>/.pluto, which here is the config file's own folder
+    expect((await loadConfig({ cwd, env: {} })).dataDir).toBe(path.join(cwd, ".pluto"));
+    const top = await writeConfig("server: { port: 2 }\n");
+    const config = await loadConfig({ cwd, env: {} });
+    expect(config.file).toBe(top);
+    expect(config.server.port).toBe(2);
+  });
+
+  it("resolves every key of a full file", async () => {
+    await writeConfig(`
+data_dir: state
+agents_dir: ../shared-agents
+services:
+  session: { backend: memory, fsync: always }
+  memory: { backend: memory }
+  artifacts: { backend: filesystem }
+providers:
+  openai: { api_key: sk-1, api: chat }
+  anthropic: {}
+  local:
+    type: openai-compatible
+    base_url: http://127.0.0.1:8080/v1
+    headers: { X-Team: core }
+  work:
+    type: openrouter
+    api_key: or-1
+server:
+  host: 0.0.0.0
+  port: 8080
+  auth: { token: secret-token }
+  max_body_bytes: 2048
+retry: { max_retries: 0, max_delay_ms: 100 }
+`);
+    const config = await loadConfig({ cwd, env: {} });
+    expect(config).toEqual({
+      file: path.join(cwd, "pluto.yaml"),
+      dataDir: path.join(cwd, "state"),
+      agentsDir: path.resolve(cwd, "../shared-agents"),
+      services: {
+        session: { backend: "memory", fsync: "always" },
+        memory: { backend: "memory" },
+        artifacts: { backend: "filesystem" },
+      },
+      providers: {
+        openai: { type: "openai", apiKey: "sk-1", api: "chat", headers: {} },
+        anthropic: { type: "anthropic", headers: {} },
+        local: {
+          type: "openai-compatible",
+          baseUrl: "http://127.0.0.1:8080/v1",
+          headers: { "X-Team": "core" },
+        },
+        work: { type: "openrouter", apiKey: "or-1", headers: {} },
+      },
+      server: { host: "0.0.0.0", port: 8080, auth: { token: "secret-token" }, maxBodyBytes: 2048 },
+      retry: { maxRetries: 0, maxDelayMs: 100 },
+    });
+  });
+
+  it("relative data_dir resolves against the config file's folder, not cwd", async () => {
+    const file = await writeConfig("data_dir: ./data\n", "etc/pluto/pluto.yaml");
+    const config = await loadConfig({ cwd, env: {}, file: "etc/pluto/pluto.yaml" });
+    expect(config.file).toBe(file);
+    expect(config.dataDir).toBe(path.join(cwd, "etc/pluto/data"));
+    expect(config.agentsDir).toBe(path.join(cwd, "etc/pluto/data/agents"));
+  });
+
+  it("absolute data_dir and ~ are kept or expanded", async () => {
+    await writeConfig("data_dir: /var/lib/pluto\nagents_dir: ~/agents\n");
+    const config = await loadConfig({ cwd, env: { HOME: "/home/u" } });
+    expect(config.dataDir).toBe("/var/lib/pluto");
+    expect(config.agentsDir).toBe("/home/u/agents");
+  });
+});
+
+describe("loadConfig interpolation", () => {
+  it("expands ${VAR}, ${VAR:-default} and the $${ escape, re-typing plain values", async () => {
+    await writeConfig(`
+data_dir: \${STATE:-/srv/pluto}
+providers:
+  openai: { api_key: "\${OPENAI_API_KEY}" }
+  local: { type: openai-compatible, base_url: "http://\${HOST:-localhost}:\${LPORT}/v1" }
+server:
+  port: \${PORT:-7400}
+  host: "\${BIND:-127.0.0.1}"
+  auth: { token: "$\${not-a-var}" }
+`);
+    const config = await loadConfig({ cwd, env: { OPENAI_API_KEY: "sk-env", LPORT: "9000", PORT: "8123" } });
+    expect(config.dataDir).toBe("/srv/pluto");
+    expect(config.providers.openai?.apiKey).toBe("sk-env");
+    expect(config.providers.local?.baseUrl).toBe("http://localhost:9000/v1");
+    expect(config.server.port).toBe(8123);
+    expect(config.server.host).toBe("127.0.0.1");
+    expect(config.server.auth.token).toBe("${not-a-var}");
+  });
+
+  it("a plain value that expands to nothing leaves the key unset", async () => {
+    await writeConfig("server:\n  auth:\n    token: ${PLUTO_TOKEN:-}\n");
+    expect((await loadConfig({ cwd, env: {} })).server.auth).toEqual({});
+    expect((await loadConfig({ cwd, env: { PLUTO_TOKEN: "t0k3n" } })).server.auth).toEqual({
+      token: "t0k3n",
+    });
+  });
+
+  it("a missing variable names the variable, the key path and file:line", async () => {
+    const file = await writeConfig("providers:\n  openai:\n    api_key: ${OPENAI_API_KEY}\n");
+    const error = await configError();
+    expect(error.message).toContain(
+      `${file}:3:14: Environment variable OPENAI_API_KEY is not set (used by providers.openai.api_key).`,
+    );
+    expect(diagnosticsOf(error)[0]).toMatchObject({
+      file,
+      line: 3,
+      column: 14,
+      path: "providers.openai.api_key",
+    });
+    expect(diagnosticsOf(error)[0]?.fix).toContain("${OPENAI_API_KEY:-value}");
+  });
+
+  it("a number that is not a number after expansion is a schema error at the same line", async () => {
+    await writeConfig("server:\n  port: ${PORT}\n");
+    const error = await configError({ PORT: "http" });
+    expect(diagnosticsOf(error)[0]).toMatchObject({ line: 2, path: "server.port" });
+  });
+
+  it("malformed references are errors", async () => {
+    await writeConfig('data_dir: "${1BAD}"\nagents_dir: "${UNCLOSED"\n');
+    const error = await configError();
+    expect(diagnosticsOf(error).map((diagnostic) => diagnostic.line)).toEqual([1, 2]);
+  });
+});
+
+describe("loadConfig errors", () => {
+  it("unknown key names the key, file and line, and suggests the closest", async () => {
+    const file = await writeConfig("server:\n  port: 7401\n  max_body_byte: 10\n");
+    const error = await configError();
+    const [diagnostic] = diagnosticsOf(error);
+    expect(diagnostic).toMatchObject({
+      file,
+      line: 3,
+      column: 3,
+      message: 'Unknown key "max_body_byte" in server.',
+    });
+    expect(diagnostic?.fix).toContain('Did you mean "max_body_bytes"?');
+    expect(error.message).toContain(`${file}:3:3: Unknown key "max_body_byte" in server.`);
+  });
+
+  it("camelCase keys point to their snake_case spelling", async () => {
+    await writeConfig("dataDir: x\n");
+    expect(diagnosticsOf(await configError())[0]?.fix).toContain('Did you mean "data_dir"?');
+  });
+
+  it("unknown backend says which backends this version has", async () => {
+    const file = await writeConfig(
+      "services:\n  memory:\n    backend: postgres\n    url: ${DATABASE_URL:-postgres://x}\n",
+    );
+    const diagnostics = diagnosticsOf(await configError());
+    const backend = diagnostics.find((diagnostic) => diagnostic.path === "services.memory.backend");
+    expect(backend).toMatchObject({ file, line: 3, column: 14 });
+    expect(backend?.message).toContain("available in this version of Pluto are filesystem, memory");
+    expect(backend?.fix).toContain('Use one of "filesystem", "memory"');
+  });
+
+  it("bad fsync value", async () => {
+    await writeConfig("services:\n  session: { fsync: sometimes }\n");
+    const [diagnostic] = diagnosticsOf(await configError());
+    expect(diagnostic).toMatchObject({ line: 2, path: "services.session.fsync" });
+    expect(diagnostic?.fix).toContain('"always", "batch", "never"');
+  });
+
+  it("providers: custom names need a type, openai-compatible needs base_url, api only for openai types", async () => {
+    await writeConfig(`providers:
+  mine: { api_key: k }
+  compat: { type: openai-compatible }
+  anthropic: { api: chat }
+  "bad/name": { type: openai }
+`);
+    const diagnostics = diagnosticsOf(await configError());
+    const byPath = (keyPath: string) => diagnostics.find((diagnostic) => diagnostic.path === keyPath);
+    expect(byPath("providers.mine")).toMatchObject({ line: 2 });
+    expect(byPath("providers.mine")?.fix).toContain("type: openai-compatible");
+    expect(byPath("providers.compat")?.fix).toContain("base_url");
+    expect(byPath("providers.anthropic.api")).toMatchObject({ line: 4 });
+    expect(diagnostics.some((diagnostic) => diagnostic.message.includes("bad/name"))).toBe(true);
+  });
+
+  it("collects every problem before failing", async () => {
+    await writeConfig(`server:
+  port: 70000
+  hots: x
+retry: { max_retries: -1 }
+services: { artifacts: { backend: s3 } }
+providers:
+  openai: { api_key: "\${MISSING}" }
+`);
+    const error = await configError();
+    expect(diagnosticsOf(error).map((diagnostic) => diagnostic.line)).toEqual([2, 3, 4, 5, 7]);
+    expect(error.message).toMatch(/has 5 problems/);
+  });
+
+  it("YAML syntax errors carry their line", async () => {
+    await writeConfig("server:\n  port: 1\n  port: 2\n");
+    expect(diagnosticsOf(await configError())[0]).toMatchObject({ line: 3 });
+  });
+
+  it("a top level that is not a mapping", async () => {
+    await writeConfig("- a\n- b\n");
+    expect(diagnosticsOf(await configError())[0]?.message).toContain("must be a mapping");
+  });
+
+  it("an explicit file that does not exist", async () => {
+    const error = await configError({}, "nope.yaml");
+    expect(error.message).toContain(`${path.join(cwd, "nope.yaml")} cannot be opened: not found`);
+  });
+
+  it("an oversized file is refused", async () => {
+    await writeConfig(`# ${"x".repeat(1024 * 1024 + 10)}\n`);
+    expect((await configError()).message).toContain("larger than 1024 KiB");
+  });
+});
