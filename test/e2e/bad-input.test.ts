@@ -97,8 +97,9 @@ describe("bad input through the pluto binary", () => {
         join(other.dir, "pluto.yaml"),
         "server:\n  max_body_bytes: 2048\n  auth:\n    token: ${TEST_TOKEN}\n",
       );
-      expect((await runPluto(["init", "web"], { cwd: other.dir, env })).code).toBe(0);
-      server = await startServe({ cwd: other.dir, env: { ...env, TEST_TOKEN: "secret-token-123" } });
+      const withToken = { ...env, TEST_TOKEN: "secret-token-123" };
+      expect((await runPluto(["init", "web"], { cwd: other.dir, env: withToken })).code).toBe(0);
+      server = await startServe({ cwd: other.dir, env: withToken });
     });
     afterAll(async () => {
       await server?.stop();
