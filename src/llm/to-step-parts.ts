@@ -47,7 +47,8 @@ export function toUsage(usage: LanguageModelUsage | undefined): Usage {
 /**
  * Yields the step parts of one SDK stream, in order, ending with exactly one `finish`.
  * Text and reasoning deltas pass through (empty ones dropped); `tool-call` parts carry the parsed
- * input (the raw text when the model sent invalid JSON: the executor reports that to the model).
+ * input (the raw text when the model sent invalid JSON: the executor reports that to the model);
+ * provider-executed tool calls are left out.
  * @throws PlutoError classified by {@link classifyModelError} on an `error` part, `RUN_ABORTED` on
  *   `abort`, `MODEL_ERROR` when the stream ends without a finish
  */
@@ -64,6 +65,9 @@ export async function* toStepParts(
         if (part.text !== "") yield { type: "reasoning-delta", text: part.text };
         break;
       case "tool-call":
+        // Calls the provider ran itself (web search, code execution…) carry their results in the
+        // stream; the executor must not run them again.
+        if (part.providerExecuted === true) break;
         yield { type: "tool-call", toolCallId: part.toolCallId, toolName: part.toolName, input: part.input };
         break;
       case "finish":

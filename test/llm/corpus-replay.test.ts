@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ProviderConfig } from "../../src/config/pluto-config.js";
 import { isPlutoError } from "../../src/core/errors.js";
 import type { ModelStepPart } from "../../src/llm/model-step.js";
@@ -22,7 +22,9 @@ import {
 } from "../support/fake-model/fake-model.js";
 import { stepRequest, summarize, WEATHER_TOOL } from "./llm-test-helpers.js";
 
-const CORPUS = resolve(process.cwd(), "../shared/corpus/provider-streams");
+/** The corpus folder; PLUTO_PROVIDER_STREAMS points the same checks at another copy (e.g. with more recordings). */
+const CORPUS =
+  process.env.PLUTO_PROVIDER_STREAMS ?? resolve(process.cwd(), "../shared/corpus/provider-streams");
 
 type Wire = "openai-chat" | "openai-responses" | "anthropic" | "ollama";
 
@@ -249,6 +251,10 @@ for (const folder of folders) {
         });
         const parts: ModelStepPart[] = [];
         let failure: unknown;
+        // ollama-ai-provider-v2 prints every NDJSON line it cannot read; /api/generate lines are all such lines.
+        const quiet = expectation.generateEndpoint
+          ? vi.spyOn(console, "warn").mockImplementation(() => {})
+          : undefined;
         try {
           const step = await streamStep(
             stepRequest([{ role: "user", text: "replay" }], { tools: [WEATHER_TOOL] }),
@@ -257,6 +263,8 @@ for (const folder of folders) {
           for await (const part of step.parts) parts.push(part);
         } catch (error) {
           failure = error;
+        } finally {
+          quiet?.mockRestore();
         }
         const result = summarize(parts);
 
@@ -290,7 +298,9 @@ for (const folder of folders) {
           expect(call.toolCallId).not.toBe("");
           expect(asRecord(call.input), `tool call ${call.toolName} input parsed to an object`).toBeDefined();
         }
-        expect(result.text.length + result.toolCalls.length + result.reasoning.length).toBeGreaterThan(0);
+        if (result.finish?.finishReason !== "content-filter") {
+          expect(result.text.length + result.toolCalls.length + result.reasoning.length).toBeGreaterThan(0);
+        }
         if (expectation.toolNames.length > 0) expect(result.finish?.finishReason).toBe("tool-calls");
         if (expectation.hasUsage) expect(result.finish?.usage.inputTokens).toBeGreaterThan(0);
       });

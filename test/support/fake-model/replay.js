@@ -39,6 +39,8 @@ export function fileKind(file) {
 export function statusForErrorBody(body) {
   if (typeof body !== "object" || body === null || !("error" in body)) return 200;
   const error = /** @type {{ error: unknown }} */ (body).error;
+  // A Responses API object carries `"error": null` when nothing failed.
+  if (error === null || error === undefined) return 200;
   if (typeof error === "string") return 500;
   if (typeof error !== "object" || error === null) return 500;
   const { code, type, status } = /** @type {{ code?: unknown; type?: unknown; status?: unknown }} */ (error);
