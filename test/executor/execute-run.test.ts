@@ -6,6 +6,7 @@ import type {
   RunEvent as StoredRunEvent,
   ToolResultEvent,
 } from "../../src/core/events.js";
+import type { StreamStep } from "../../src/llm/model-step.js";
 import { InMemorySessionStore } from "../../src/services/session/in-memory-session-store.js";
 import type { SessionKey, SessionStore } from "../../src/services/session/session-store.js";
 import type { Tool, ToolContext } from "../../src/tools/tool.js";
@@ -483,13 +484,19 @@ describe("executeRun: limits, aborts and failures", () => {
 
   it("marks a run aborted when the caller aborts mid-stream", async () => {
     const controller = new AbortController();
-    const script = scriptedStream([{ text: ["partial", " more", " and more"], delayMs: 50 }]);
-    setTimeout(() => controller.abort(), 80);
-    const { end, events } = await runOnce({
-      agent: agentFixture(),
-      streamStep: script.streamStep,
-      signal: controller.signal,
-    });
+    const script = scriptedStream([{ text: ["partial", " more", " and more"], delayMs: 5 }]);
+    // Abort right after the first part is consumed; the scripted step's next wait sees the signal.
+    const streamStep: StreamStep = async (request) => {
+      const step = await script.streamStep(request);
+      async function* parts() {
+        for await (const part of step.parts) {
+          yield part;
+          controller.abort();
+        }
+      }
+      return { model: step.model, parts: parts() };
+    };
+    const { end, events } = await runOnce({ agent: agentFixture(), streamStep, signal: controller.signal });
     expect(end.status).toBe("aborted");
     expect(end.error).toEqual({ code: "RUN_ABORTED", message: "The run was aborted." });
     expect(events.at(-1)?.type).toBe("run-end");

@@ -141,7 +141,9 @@ describe("RunManager: aborts", () => {
   });
 
   it("aborts a running run mid-stream", async () => {
-    const script = scriptedStream([{ text: ["a", "b", "c", "d"], delayMs: 30 }]);
+    const script = scriptedStream([
+      { text: Array.from({ length: 20 }, (_, index) => `p${index}`), delayMs: 30 },
+    ]);
     const { runs } = createRunHarness({ streamStep: script.streamStep });
     const handle = await runs.start({ agent: "test-agent", input: "go", sessionId: "r" });
     setTimeout(() => runs.abort(handle.runId), 45);
