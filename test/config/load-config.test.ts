@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these tests are about the literal ${VAR} syntax
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -281,5 +281,18 @@ providers:
   it("an oversized file is refused", async () => {
     await writeConfig(`# ${"x".repeat(1024 * 1024 + 10)}\n`);
     expect((await configError()).message).toContain("larger than 1024 KiB");
+  });
+});
+
+describe("docs/configuration.md", () => {
+  it("its complete example loads", async () => {
+    const docs = await readFile(path.resolve(import.meta.dirname, "../../docs/configuration.md"), "utf8");
+    const example = /## A complete example\n\n```yaml\n([\s\S]*?)```/.exec(docs)?.[1];
+    expect(example).toBeDefined();
+    await writeConfig(example ?? "");
+    const config = await loadConfig({ cwd, env: { ANTHROPIC_API_KEY: "k" } });
+    expect(config.dataDir).toBe(path.join(cwd, "state"));
+    expect(config.providers.anthropic).toEqual({ type: "anthropic", apiKey: "k", headers: {} });
+    expect(config.server.auth).toEqual({});
   });
 });

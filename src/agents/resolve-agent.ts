@@ -1,0 +1,67 @@
+import path from "node:path";
+import type { AgentDefinition, McpServerSpec, SkillInfo } from "./agent-definition.js";
+import type { AgentFile } from "./agent-schema.js";
+
+/** Options for {@link resolveAgent}. */
+export interface ResolveAgentOptions {
+  folder: string;
+  file: AgentFile;
+  systemPrompt: string;
+  instructions: string;
+  skills: SkillInfo[];
+}
+
+/**
+ * Turns a validated agent.yaml (snake_case, defaults applied) plus the prompt texts and skills into the
+ * camelCase {@link AgentDefinition}; MCP `timeout_seconds` become `timeoutMs` and a relative `cwd`
+ * resolves against the agent folder.
+ */
+export function resolveAgent(options: ResolveAgentOptions): AgentDefinition {
+  const { folder, file } = options;
+  const { spec, metadata } = file;
+  const parameters: AgentDefinition["parameters"] = {};
+  if (spec.parameters?.temperature !== undefined) parameters.temperature = spec.parameters.temperature;
+  if (spec.parameters?.max_output_tokens !== undefined)
+    parameters.maxOutputTokens = spec.parameters.max_output_tokens;
+  const mcpServers = spec.tools.mcp.map((server): McpServerSpec => {
+    const timeoutMs = Math.round(server.timeout_seconds * 1000);
+    if (server.url !== undefined) {
+      return {
+        name: server.name,
+        transport: "http",
+        url: server.url,
+        headers: { ...server.headers },
+        timeoutMs,
+      };
+    }
+    const stdio: McpServerSpec = {
+      name: server.name,
+      transport: "stdio",
+      command: server.command ?? "",
+      args: [...(server.args ?? [])],
+      env: { ...server.env },
+      timeoutMs,
+    };
+    if (server.cwd !== undefined) stdio.cwd = path.resolve(folder, server.cwd);
+    return stdio;
+  });
+  return {
+    name: metadata.name,
+    description: metadata.description ?? "",
+    labels: { ...metadata.labels },
+    directory: folder,
+    model: spec.model,
+    fallbackModels: [...(spec.fallback_models ?? [])],
+    systemPrompt: options.systemPrompt,
+    instructions: options.instructions,
+    parameters,
+    limits: {
+      maxSteps: spec.limits.max_steps,
+      maxRunSeconds: spec.limits.max_run_seconds,
+      maxToolResultChars: spec.limits.max_tool_result_chars,
+    },
+    tools: { builtins: [...spec.tools.builtin], mcpServers },
+    skills: options.skills,
+    memory: { enabled: spec.memory.enabled },
+  };
+}
