@@ -56,7 +56,12 @@ describe("interpolate", () => {
   it("escaping every `${` with `$${` round-trips any text (property)", () => {
     fc.assert(
       fc.property(fc.string(), (text) => {
-        expect(ok(text.replaceAll("${", () => "$${"), {})).toBe(text);
+        expect(
+          ok(
+            text.replaceAll("${", () => "$${"),
+            {},
+          ),
+        ).toBe(text);
       }),
     );
   });
