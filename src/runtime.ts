@@ -67,7 +67,10 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const sessions = createSessionStore(config);
   const memory = createMemoryStore(config);
   const artifacts = createArtifactStore(config);
-  const agents = new AgentCatalog({ agentsDir: config.agentsDir, providerNames: Object.keys(config.providers) });
+  const agents = new AgentCatalog({
+    agentsDir: config.agentsDir,
+    providerNames: Object.keys(config.providers),
+  });
   const registry = createModelRegistry({ providers: config.providers, env });
   const mcp = new McpPool({
     clientInfo: { name: "pluto", version: PLUTO_VERSION },

@@ -10,7 +10,13 @@ export function plutoVersion(): string {
 }
 
 function defaultIo(): CliIo {
-  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+  };
 }
 
 /**
@@ -63,7 +69,14 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     .option("--json", "print every event as one JSON line (JSONL) instead of text")
     .action(async (agent: string, prompt: string, options: { session?: string; json?: boolean }) => {
       const { runCommand } = await import("./commands/run-command.js");
-      setExit(await runCommand(io, globals(), { agent, prompt, session: options.session, json: options.json === true }));
+      setExit(
+        await runCommand(io, globals(), {
+          agent,
+          prompt,
+          session: options.session,
+          json: options.json === true,
+        }),
+      );
     });
 
   program

@@ -40,7 +40,9 @@ export function createEventRenderer(target: RenderTarget): (event: SessionEvent)
         target.err.write(`${dim(`→ ${event.toolName}(${preview(event.input)})`)}\n`);
         break;
       case "tool-result":
-        target.err.write(`${event.isError ? red(`✗ ${event.toolName}: ${preview(event.content)}`) : dim(`← ${event.toolName}: ${preview(event.content)}`)}\n`);
+        target.err.write(
+          `${event.isError ? red(`✗ ${event.toolName}: ${preview(event.content)}`) : dim(`← ${event.toolName}: ${preview(event.content)}`)}\n`,
+        );
         break;
       case "run-end":
         endLine();

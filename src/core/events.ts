@@ -20,7 +20,14 @@ export interface Usage {
 export type RunStatus = "completed" | "failed" | "aborted" | "awaiting-approval";
 
 /** Why a model step stopped, as the AI SDK reports it. */
-export type FinishReason = "stop" | "length" | "content-filter" | "tool-calls" | "error" | "other" | "unknown";
+export type FinishReason =
+  | "stop"
+  | "length"
+  | "content-filter"
+  | "tool-calls"
+  | "error"
+  | "other"
+  | "unknown";
 
 /** Error carried by a failed run or tool: `code` is a Pluto `ErrorCode`. */
 export interface EventError {

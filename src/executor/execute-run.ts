@@ -14,8 +14,8 @@ import type { Scope } from "../core/scope.js";
 import type { ModelToolSpec, StreamStep } from "../llm/model-step.js";
 import type { Tool } from "../tools/tool.js";
 import { runToolCall } from "./run-tool-call.js";
-import type { SessionWriter } from "./session-writer.js";
 import { historyFromEvents } from "./session-history.js";
+import type { SessionWriter } from "./session-writer.js";
 
 /** Everything one run needs; built by the run manager for each run. */
 export interface ExecuteRunOptions {
@@ -71,7 +71,14 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunEndEven
     return end;
   };
 
-  emit({ type: "run-start", runId, time: time(), agent: agent.name, input: options.input, model: agent.model });
+  emit({
+    type: "run-start",
+    runId,
+    time: time(),
+    agent: agent.name,
+    input: options.input,
+    model: agent.model,
+  });
 
   try {
     while (true) {
@@ -94,7 +101,9 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunEndEven
         tools: options.toolSpecs,
         signal,
         ...(agent.parameters.temperature === undefined ? {} : { temperature: agent.parameters.temperature }),
-        ...(agent.parameters.maxOutputTokens === undefined ? {} : { maxOutputTokens: agent.parameters.maxOutputTokens }),
+        ...(agent.parameters.maxOutputTokens === undefined
+          ? {}
+          : { maxOutputTokens: agent.parameters.maxOutputTokens }),
       };
       const modelStep = await options.streamStep(request);
       emit({ type: "step-start", runId, time: time(), step, model: modelStep.model });
@@ -142,7 +151,15 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunEndEven
       );
       for (const [index, result] of results.entries()) {
         const call = toolCalls[index]!;
-        emit({ type: "tool-result", runId, time: time(), step, toolCallId: call.toolCallId, toolName: call.toolName, ...result });
+        emit({
+          type: "tool-result",
+          runId,
+          time: time(),
+          step,
+          toolCallId: call.toolCallId,
+          toolName: call.toolName,
+          ...result,
+        });
       }
     }
   } catch (error) {
@@ -151,9 +168,13 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunEndEven
       return await finish(failure.code === "RUN_ABORTED" ? "aborted" : "failed", failure);
     } catch (writeError) {
       // The log itself failed (disk full, conflict): nothing more can be recorded; report both.
-      throw new PlutoError("INTERNAL", `The run failed (${failure.message}) and its end could not be written: ${errorMessage(writeError)}`, {
-        cause: writeError,
-      });
+      throw new PlutoError(
+        "INTERNAL",
+        `The run failed (${failure.message}) and its end could not be written: ${errorMessage(writeError)}`,
+        {
+          cause: writeError,
+        },
+      );
     }
   }
 }
@@ -168,7 +189,12 @@ function abortError(user: AbortSignal, deadline: AbortSignal, agent: AgentDefini
   return new PlutoError("RUN_ABORTED", "The run was aborted.");
 }
 
-function toPlutoError(error: unknown, user: AbortSignal, deadline: AbortSignal, agent: AgentDefinition): PlutoError {
+function toPlutoError(
+  error: unknown,
+  user: AbortSignal,
+  deadline: AbortSignal,
+  agent: AgentDefinition,
+): PlutoError {
   if (user.aborted || deadline.aborted) return abortError(user, deadline, agent);
   if (isPlutoError(error)) return error;
   return new PlutoError("INTERNAL", `The run failed unexpectedly: ${errorMessage(error)}`, { cause: error });

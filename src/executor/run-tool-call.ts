@@ -27,7 +27,10 @@ export async function runToolCall(
   const tool = options.tools.get(call.toolName);
   if (tool === undefined) {
     const available = [...options.tools.keys()].join(", ") || "none";
-    return { content: `Error: unknown tool "${call.toolName}". Available tools: ${available}.`, isError: true };
+    return {
+      content: `Error: unknown tool "${call.toolName}". Available tools: ${available}.`,
+      isError: true,
+    };
   }
   try {
     const output = await tool.execute(call.input, options.context);

@@ -16,7 +16,11 @@ export function historyFromEvents(events: readonly SessionEvent[]): ContextMessa
   const closeStep = (): void => {
     if (assistant !== undefined) {
       if (assistant.text !== "" || assistant.toolCalls.length > 0) {
-        const message: ContextMessage = { role: "assistant", text: assistant.text, toolCalls: assistant.toolCalls };
+        const message: ContextMessage = {
+          role: "assistant",
+          text: assistant.text,
+          toolCalls: assistant.toolCalls,
+        };
         if (assistant.reasoning !== "") message.reasoning = assistant.reasoning;
         messages.push(message);
         const answered = new Set(results.map((result) => result.toolCallId));
@@ -54,7 +58,11 @@ export function historyFromEvents(events: readonly SessionEvent[]): ContextMessa
         if (assistant !== undefined) assistant.reasoning += event.text;
         break;
       case "tool-call":
-        assistant?.toolCalls.push({ toolCallId: event.toolCallId, toolName: event.toolName, input: event.input });
+        assistant?.toolCalls.push({
+          toolCallId: event.toolCallId,
+          toolName: event.toolName,
+          input: event.input,
+        });
         break;
       case "tool-result":
         results.push({

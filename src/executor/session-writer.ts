@@ -56,7 +56,9 @@ export class SessionWriter {
       while (this.#pending.length > 0 && this.#failure === undefined) {
         const batch = this.#pending;
         this.#pending = [];
-        const stored = await this.#options.store.append(this.#options.key, batch, { expectedSeq: this.#lastSeq });
+        const stored = await this.#options.store.append(this.#options.key, batch, {
+          expectedSeq: this.#lastSeq,
+        });
         this.#lastSeq = stored.at(-1)?.seq ?? this.#lastSeq;
         this.#options.onDurable(stored);
       }

@@ -25,13 +25,17 @@ export function buildSystemPrompt(agent: AgentDefinition, memory: MemoryContext 
     if (memory.yesterday.markdown?.trim()) notes.push(memory.yesterday.markdown.trim());
     if (memory.today.markdown?.trim()) notes.push(memory.today.markdown.trim());
     if (notes.length > 0) {
-      parts.push(`## Memory\nYour notes from earlier conversations (save new ones with memory_write):\n\n${notes.join("\n\n")}`);
+      parts.push(
+        `## Memory\nYour notes from earlier conversations (save new ones with memory_write):\n\n${notes.join("\n\n")}`,
+      );
     }
   }
 
   if (agent.skills.length > 0 && agent.tools.builtins.includes("read_skill")) {
     const index = agent.skills.map((skill) => `- ${skill.name}: ${skill.description}`).join("\n");
-    parts.push(`## Skills\nCall read_skill with a skill's name to read its instructions before using it.\n${index}`);
+    parts.push(
+      `## Skills\nCall read_skill with a skill's name to read its instructions before using it.\n${index}`,
+    );
   }
   return parts.join("\n\n");
 }

@@ -29,7 +29,8 @@ export function interruptedRunEnd(events: readonly SessionEvent[], now: Date): R
     steps,
     error: {
       code: "RUN_INTERRUPTED",
-      message: "This run was cut off (the process stopped before it finished). Send the message again to retry.",
+      message:
+        "This run was cut off (the process stopped before it finished). Send the message again to retry.",
     },
   };
 }

@@ -85,8 +85,18 @@ export class RunManager {
     const agent = await this.#options.agents.get(scope.agent);
     const session =
       request.sessionId === undefined ? newSessionId() : assertSafeName("session", request.sessionId);
+    if (request.sessionId !== undefined) {
+      const owner = await this.findSession(session, scope.tenant);
+      if (owner !== undefined && owner.agent !== scope.agent) {
+        throw new PlutoError(
+          "SESSION_CONFLICT",
+          `Session ${JSON.stringify(session)} belongs to agent "${owner.agent}". Send its messages to that agent, or use another session_id.`,
+          { details: { session, agent: owner.agent } },
+        );
+      }
+    }
     const key: SessionKey = { ...scope, session };
-    this.#knownSessions.set(`${scope.tenant}/${session}`, key);
+    this.#remember(key);
     const runId = `run_${randomUUID()}`;
     const controller = new AbortController();
     const unsubscribe =
@@ -145,7 +155,7 @@ export class RunManager {
       if (!isSafeName(name)) continue;
       const key: SessionKey = { tenant, agent: name, session: sessionId };
       if ((await this.#options.sessions.info(key)) !== undefined) {
-        this.#knownSessions.set(`${tenant}/${sessionId}`, key);
+        this.#remember(key);
         return key;
       }
     }
@@ -158,6 +168,17 @@ export class RunManager {
    */
   touch(key: SessionKey): Promise<SessionEvent[]> {
     return this.#lanes.run(sessionKeyString(key), () => this.#recover(key));
+  }
+
+  /** Remembers which agent owns a session id, keeping at most {@link KNOWN_SESSIONS_LIMIT} entries. */
+  #remember(key: SessionKey): void {
+    const name = `${key.tenant}/${key.session}`;
+    this.#knownSessions.delete(name);
+    this.#knownSessions.set(name, key);
+    if (this.#knownSessions.size > KNOWN_SESSIONS_LIMIT) {
+      const oldest = this.#knownSessions.keys().next().value;
+      if (oldest !== undefined) this.#knownSessions.delete(oldest);
+    }
   }
 
   async #recover(key: SessionKey): Promise<SessionEvent[]> {
@@ -275,6 +296,9 @@ export class RunManager {
     return this.#options.now?.() ?? new Date();
   }
 }
+
+/** How many session-id → agent mappings the manager caches. */
+const KNOWN_SESSIONS_LIMIT = 10_000;
 
 function newSessionId(): string {
   return `ses_${randomUUID().replaceAll("-", "")}`;

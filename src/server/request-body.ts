@@ -22,7 +22,10 @@ export async function readJsonBody<T>(context: Context, schema: z.ZodType<T>): P
   }
   const result = schema.safeParse(value);
   if (!result.success) {
-    const issues = result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+    const issues = result.error.issues.map((issue) => ({
+      path: issue.path.join("."),
+      message: issue.message,
+    }));
     const summary = issues.map((issue) => `${issue.path || "(body)"}: ${issue.message}`).join("; ");
     throw new PlutoError("BAD_REQUEST", `The body is invalid: ${summary}`, { details: { issues } });
   }

@@ -33,13 +33,19 @@ describe("bad input through the pluto binary", () => {
       expect(run.code, name).toBe(1);
       expect(run.stderr, name).toMatch(/INVALID_NAME|AGENT_NOT_FOUND/);
     }
-    const session = await runPluto(["run", "good", "hi", "--session", "../../escape"], { cwd: project.dir, env });
+    const session = await runPluto(["run", "good", "hi", "--session", "../../escape"], {
+      cwd: project.dir,
+      env,
+    });
     expect(session.code).toBe(1);
     expect(session.stderr).toContain("INVALID_NAME");
   });
 
   it("a missing provider key names the variable", async () => {
-    const run = await runPluto(["run", "good", "hi"], { cwd: project.dir, env: { OPENAI_BASE_URL: `${fake.url}/v1` } });
+    const run = await runPluto(["run", "good", "hi"], {
+      cwd: project.dir,
+      env: { OPENAI_BASE_URL: `${fake.url}/v1` },
+    });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("OPENAI_API_KEY");
   });
@@ -49,7 +55,10 @@ describe("bad input through the pluto binary", () => {
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, "SYSTEM_PROMPT.md"), "");
     await writeFile(join(dir, "INSTRUCTIONS.md"), "");
-    await writeFile(join(dir, "agent.yaml"), "apiVersion: pluto/v1\nkind: Agent\nmetadata:\n  name: weird\nspec:\n  model: madeup/model-1\n");
+    await writeFile(
+      join(dir, "agent.yaml"),
+      "apiVersion: pluto/v1\nkind: Agent\nmetadata:\n  name: weird\nspec:\n  model: madeup/model-1\n",
+    );
     const validate = await runPluto(["validate", dir], { cwd: project.dir, env });
     expect(validate.code).toBe(1);
     expect(validate.stdout + validate.stderr).toMatch(/agent\.yaml:6/);
@@ -73,7 +82,10 @@ describe("bad input through the pluto binary", () => {
       expect(typo.code).toBe(1);
       expect(typo.stderr).toContain("pluto.yaml");
       expect(typo.stderr).toContain("prot");
-      await writeFile(join(other.dir, "pluto.yaml"), "server:\n  auth:\n    token: ${PLUTO_SECRET_NOT_SET}\n");
+      await writeFile(
+        join(other.dir, "pluto.yaml"),
+        "server:\n  auth:\n    token: ${PLUTO_SECRET_NOT_SET}\n",
+      );
       const missing = await runPluto(["serve"], { cwd: other.dir, env });
       expect(missing.code).toBe(1);
       expect(missing.stderr).toContain("PLUTO_SECRET_NOT_SET");
@@ -121,7 +133,9 @@ describe("bad input through the pluto binary", () => {
       expect(wrong.status).toBe(401);
       const query = await fetch(`${server.url}/api/v1/agents?token=secret-token-123`);
       expect(query.status).toBe(401);
-      const right = await fetch(`${server.url}/api/v1/agents`, { headers: { authorization: "Bearer secret-token-123" } });
+      const right = await fetch(`${server.url}/api/v1/agents`, {
+        headers: { authorization: "Bearer secret-token-123" },
+      });
       expect(right.status).toBe(200);
     });
 
@@ -137,7 +151,10 @@ describe("bad input through the pluto binary", () => {
       const body = await unknown.json();
       expect(body.error.code).toBe("AGENT_NOT_FOUND");
       expect(JSON.stringify(body.error)).toContain("web");
-      const traversal = await post("/api/v1/agents/web/runs", JSON.stringify({ input: "hi", session_id: "../../etc" }));
+      const traversal = await post(
+        "/api/v1/agents/web/runs",
+        JSON.stringify({ input: "hi", session_id: "../../etc" }),
+      );
       expect(traversal.status).toBe(400);
       expect((await traversal.json()).error.code).toBe("INVALID_NAME");
       const dotted = await post("/api/v1/agents/..%2F..%2Fetc/runs", JSON.stringify({ input: "hi" }));

@@ -52,10 +52,17 @@ describe("pluto binary end to end: init → validate → run → chat → serve"
     const session = /session: (\S+)/.exec(run.stderr)?.[1];
     expect(session).toBeDefined();
     const log = await readFile(join(project.dir, `.pluto/sessions/demo/${session}.jsonl`), "utf8");
-    const lines = log.trim().split("\n").map((line) => JSON.parse(line));
+    const lines = log
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(lines[0]).toMatchObject({ type: "session", id: session, agent: "demo" });
     expect(lines.slice(1).map((event) => event.seq)).toEqual(lines.slice(1).map((_, index) => index + 1));
-    expect(lines.at(-1)).toMatchObject({ type: "run-end", status: "completed", output: "Hello from the fake model." });
+    expect(lines.at(-1)).toMatchObject({
+      type: "run-end",
+      status: "completed",
+      output: "Hello from the fake model.",
+    });
     const sent = fake.requests.at(-1)!;
     expect(sent.path).toBe("/v1/responses");
     expect(sent.headers.authorization).toBe("Bearer sk-test-e2e");
@@ -64,12 +71,30 @@ describe("pluto binary end to end: init → validate → run → chat → serve"
 
   it("run --json prints every event as JSONL and continues a session", async () => {
     fake.enqueue({ text: "first" }, { text: "second" });
-    const first = await runPluto(["run", "demo", "one", "--json", "--session", "e2e-json"], { cwd: project.dir, env });
+    const first = await runPluto(["run", "demo", "one", "--json", "--session", "e2e-json"], {
+      cwd: project.dir,
+      env,
+    });
     expect(first.code, first.stderr).toBe(0);
-    const events = first.stdout.trim().split("\n").map((line) => JSON.parse(line));
-    expect(events.map((event) => event.type)).toEqual(["run-start", "step-start", "text-delta", "step-end", "run-end"]);
-    const second = await runPluto(["run", "demo", "two", "--json", "--session", "e2e-json"], { cwd: project.dir, env });
-    const secondEvents = second.stdout.trim().split("\n").map((line) => JSON.parse(line));
+    const events = first.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(events.map((event) => event.type)).toEqual([
+      "run-start",
+      "step-start",
+      "text-delta",
+      "step-end",
+      "run-end",
+    ]);
+    const second = await runPluto(["run", "demo", "two", "--json", "--session", "e2e-json"], {
+      cwd: project.dir,
+      env,
+    });
+    const secondEvents = second.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(secondEvents[0].seq).toBe(6);
     const body = JSON.stringify(fake.requests.at(-1)!.body);
     expect(body).toContain("one");
@@ -77,7 +102,12 @@ describe("pluto binary end to end: init → validate → run → chat → serve"
   });
 
   it("run exits non-zero when the model fails", async () => {
-    fake.enqueue({ error: { status: 400, body: { error: { message: "bad request from fake", type: "invalid_request_error" } } } });
+    fake.enqueue({
+      error: {
+        status: 400,
+        body: { error: { message: "bad request from fake", type: "invalid_request_error" } },
+      },
+    });
     const run = await runPluto(["run", "demo", "fail please"], { cwd: project.dir, env });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/Run failed: MODEL_ERROR/);
@@ -136,11 +166,20 @@ describe("pluto binary end to end: init → validate → run → chat → serve"
       });
       expect(sse.headers.get("content-type")).toContain("text/event-stream");
       const frames = parseSse(await sse.text());
-      expect(frames.map((frame) => frame.event)).toEqual(["run-start", "step-start", "text-delta", "text-delta", "step-end", "run-end"]);
+      expect(frames.map((frame) => frame.event)).toEqual([
+        "run-start",
+        "step-start",
+        "text-delta",
+        "text-delta",
+        "step-end",
+        "run-end",
+      ]);
       for (const frame of frames) expect(JSON.parse(frame.data).seq).toBe(Number(frame.id));
       expect(frames[0]!.id).toBe("6");
 
-      const replay = await (await fetch(`${server.url}/api/v1/sessions/${result.session_id}/events?after=5`)).json();
+      const replay = await (
+        await fetch(`${server.url}/api/v1/sessions/${result.session_id}/events?after=5`)
+      ).json();
       expect(replay.events.map((event: { seq: number }) => event.seq)).toEqual([6, 7, 8, 9, 10, 11]);
       const resumed = await fetch(`${server.url}/api/v1/sessions/${result.session_id}/events`, {
         headers: { accept: "text/event-stream", "last-event-id": "9" },

@@ -52,11 +52,20 @@ describe("kill -9 of pluto serve in the middle of a streaming run", () => {
 
     server = await startServe({ cwd: project.dir, env });
     const replay = await (await fetch(`${server.url}/api/v1/sessions/crash-session/events`)).json();
-    const events = replay.events as { type: string; seq: number; status?: string; error?: { code: string } }[];
+    const events = replay.events as {
+      type: string;
+      seq: number;
+      status?: string;
+      error?: { code: string };
+    }[];
     expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
     expect(events[0]!.type).toBe("run-start");
     expect(events.some((event) => event.type === "text-delta")).toBe(true);
-    expect(events.at(-1)).toMatchObject({ type: "run-end", status: "failed", error: { code: "RUN_INTERRUPTED" } });
+    expect(events.at(-1)).toMatchObject({
+      type: "run-end",
+      status: "failed",
+      error: { code: "RUN_INTERRUPTED" },
+    });
 
     fake.clear();
     fake.enqueue({ text: "I am back." });

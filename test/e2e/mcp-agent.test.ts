@@ -44,10 +44,14 @@ describe("an agent whose tools are real MCP reference servers and real skills", 
     project = await tempProject();
     env = { OPENAI_API_KEY: "sk-test-mcp", OPENAI_BASE_URL: `${fake.url}/v1` };
     const port = await freePort();
-    everything = spawn(process.execPath, [join(MODULES, "server-everything/dist/index.js"), "streamableHttp"], {
-      env: { ...process.env, PORT: String(port) },
-      stdio: "ignore",
-    });
+    everything = spawn(
+      process.execPath,
+      [join(MODULES, "server-everything/dist/index.js"), "streamableHttp"],
+      {
+        env: { ...process.env, PORT: String(port) },
+        stdio: "ignore",
+      },
+    );
     await waitForHttp(`http://127.0.0.1:${port}/mcp`, 15_000);
 
     files = join(project.dir, "files");
@@ -99,10 +103,17 @@ describe("an agent whose tools are real MCP reference servers and real skills", 
       { toolCalls: [{ name: "fs__read_text_file", input: { path: "/etc/passwd" } }] },
       { text: "All done." },
     );
-    const run = await runPluto(["run", "tooluser", "look around", "--json"], { cwd: project.dir, env, timeoutMs: 60_000 });
+    const run = await runPluto(["run", "tooluser", "look around", "--json"], {
+      cwd: project.dir,
+      env,
+      timeoutMs: 60_000,
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/MCP server "broken" failed to start.*without this server's tools/);
-    const events = run.stdout.trim().split("\n").map((line) => JSON.parse(line));
+    const events = run.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     const results = events.filter((event) => event.type === "tool-result");
     expect(results).toHaveLength(4);
     expect(results[0]).toMatchObject({ toolName: "fs__list_directory", isError: false });

@@ -429,6 +429,20 @@ describe("RunManager: findSession and idleness", () => {
     for (const bad of ["../etc", "..", "a/b", "", "\0"]) expect(await runs.findSession(bad)).toBeUndefined();
   });
 
+  it("refuses a session id that belongs to another agent and writes nothing", async () => {
+    const agents = [agentFixture({ name: "alpha" }), agentFixture({ name: "beta" })];
+    const { runs, sessions } = createRunHarness({
+      agents,
+      streamStep: scriptedStream([{ text: "x" }]).streamStep,
+    });
+    await (await runs.start({ agent: "alpha", input: "x", sessionId: "shared" })).result;
+    await expect(runs.start({ agent: "beta", input: "y", sessionId: "shared" })).rejects.toMatchObject({
+      code: "SESSION_CONFLICT",
+      details: { agent: "alpha" },
+    });
+    expect(await sessions.info({ tenant: "default", agent: "beta", session: "shared" })).toBeUndefined();
+  });
+
   it("whenIdle resolves after the queued runs of a session end", async () => {
     const script = scriptedStream([
       { text: "a", delayMs: 10 },

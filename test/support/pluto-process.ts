@@ -41,7 +41,10 @@ function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.Proces
 /** Runs `pluto ARGS` to completion as a subprocess of the current Node binary. */
 export function runPluto(args: string[], options: PlutoProcessOptions): Promise<PlutoResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [PLUTO_BIN, ...args], { cwd: options.cwd, env: childEnv(options.env) });
+    const child = spawn(process.execPath, [PLUTO_BIN, ...args], {
+      cwd: options.cwd,
+      env: childEnv(options.env),
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {

@@ -93,7 +93,10 @@ export async function chatCommand(
       process.off("SIGINT", onSignal);
       lines.close();
     }
-    if (sessionId !== undefined) io.stderr.write(`Session ${sessionId} (resume with: pluto chat ${agent.name} --session ${sessionId})\n`);
+    if (sessionId !== undefined)
+      io.stderr.write(
+        `Session ${sessionId} (resume with: pluto chat ${agent.name} --session ${sessionId})\n`,
+      );
     return interactive ? 0 : exitCode;
   } finally {
     await runtime.close();

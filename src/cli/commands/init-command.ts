@@ -4,10 +4,24 @@ import { loadConfig } from "../../config/load-config.js";
 import type { CliIo, GlobalOptions } from "../cli-context.js";
 
 /** `pluto init [NAME]`: scaffolds `<agents_dir>/NAME` and says what to do next. */
-export async function initCommand(io: CliIo, globals: GlobalOptions, options: { name: string; model: string }): Promise<number> {
-  const config = await loadConfig({ cwd: io.cwd, env: io.env, ...(globals.config ? { file: globals.config } : {}) });
-  const directory = await scaffoldAgent({ agentsDir: config.agentsDir, name: options.name, model: options.model });
-  const shown = relative(io.cwd, typeof directory === "string" ? directory : `${config.agentsDir}/${options.name}`) || ".";
+export async function initCommand(
+  io: CliIo,
+  globals: GlobalOptions,
+  options: { name: string; model: string },
+): Promise<number> {
+  const config = await loadConfig({
+    cwd: io.cwd,
+    env: io.env,
+    ...(globals.config ? { file: globals.config } : {}),
+  });
+  const directory = await scaffoldAgent({
+    agentsDir: config.agentsDir,
+    name: options.name,
+    model: options.model,
+  });
+  const shown =
+    relative(io.cwd, typeof directory === "string" ? directory : `${config.agentsDir}/${options.name}`) ||
+    ".";
   const provider = options.model.split("/")[0] ?? "";
   const keyVariable: Record<string, string> = {
     openai: "OPENAI_API_KEY",

@@ -6,14 +6,21 @@ import { type CliIo, type GlobalOptions, openRuntime } from "../cli-context.js";
  * (stops listening, aborts nothing: open runs keep their session logs consistent because every event
  * is appended before it is sent). Prints one line `Pluto listening on URL` once ready.
  */
-export async function serveCommand(io: CliIo, globals: GlobalOptions, options: { host?: string; port?: string }): Promise<number> {
+export async function serveCommand(
+  io: CliIo,
+  globals: GlobalOptions,
+  options: { host?: string; port?: string },
+): Promise<number> {
   const runtime = await openRuntime(io, globals);
   const { createApp } = await import("../../server/app.js");
   const { startServer } = await import("../../server/start-server.js");
   const port = options.port === undefined ? runtime.config.server.port : Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     await runtime.close();
-    throw new PlutoError("CONFIG_INVALID", `--port must be an integer from 0 to 65535, not ${JSON.stringify(options.port)}.`);
+    throw new PlutoError(
+      "CONFIG_INVALID",
+      `--port must be an integer from 0 to 65535, not ${JSON.stringify(options.port)}.`,
+    );
   }
   let ready = false;
   const authToken = runtime.config.server.auth.token;
@@ -23,7 +30,8 @@ export async function serveCommand(io: CliIo, globals: GlobalOptions, options: {
     sessions: runtime.sessions,
     maxBodyBytes: runtime.config.server.maxBodyBytes,
     ready: () => ready,
-    onUnexpectedError: (error) => io.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
+    onUnexpectedError: (error) =>
+      io.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
     ...(authToken === undefined ? {} : { authToken }),
   });
   let server: Awaited<ReturnType<typeof startServer>>;

@@ -11,11 +11,19 @@ import type { CliIo, GlobalOptions } from "../cli-context.js";
  * folder of agents (default: the configured agents folder). Prints every problem as
  * `FILE:LINE:COL: message` plus a fix, one `✓ name` per valid agent, and exits 1 if anything is wrong.
  */
-export async function validateCommand(io: CliIo, globals: GlobalOptions, options: { path: string | undefined }): Promise<number> {
+export async function validateCommand(
+  io: CliIo,
+  globals: GlobalOptions,
+  options: { path: string | undefined },
+): Promise<number> {
   let providerNames: string[] = [];
   let agentsDir = resolve(io.cwd, ".pluto/agents");
   try {
-    const config = await loadConfig({ cwd: io.cwd, env: io.env, ...(globals.config ? { file: globals.config } : {}) });
+    const config = await loadConfig({
+      cwd: io.cwd,
+      env: io.env,
+      ...(globals.config ? { file: globals.config } : {}),
+    });
     providerNames = Object.keys(config.providers);
     agentsDir = config.agentsDir;
     if (config.file !== undefined) io.stdout.write(`✓ ${relative(io.cwd, config.file) || config.file}\n`);
@@ -44,7 +52,9 @@ export async function validateCommand(io: CliIo, globals: GlobalOptions, options
         .map((entry) => join(target, entry.name))
         .sort();
   if (folders.length === 0) {
-    io.stderr.write(`${relative(io.cwd, target) || target}: no agents found.\n  fix: create one with \`pluto init NAME\`.\n`);
+    io.stderr.write(
+      `${relative(io.cwd, target) || target}: no agents found.\n  fix: create one with \`pluto init NAME\`.\n`,
+    );
     return 1;
   }
 

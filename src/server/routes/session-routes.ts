@@ -25,7 +25,10 @@ export function sessionRoutes(options: AppOptions): Hono {
     const sessionId = context.req.param("session");
     const key = await options.runs.findSession(sessionId);
     if (key === undefined) {
-      throw new PlutoError("SESSION_NOT_FOUND", `No session ${JSON.stringify(sessionId.slice(0, 80))}. Start one with POST /api/v1/agents/{agent}/runs.`);
+      throw new PlutoError(
+        "SESSION_NOT_FOUND",
+        `No session ${JSON.stringify(sessionId.slice(0, 80))}. Start one with POST /api/v1/agents/{agent}/runs.`,
+      );
     }
     const wantsStream = (context.req.header("accept") ?? "").includes("text/event-stream");
     const after = Math.max(
@@ -43,7 +46,9 @@ export function sessionRoutes(options: AppOptions): Hono {
     const unsubscribe = options.runs.subscribe(key, (events) => queue.push(events));
     let stored: SessionEvent[];
     try {
-      stored = options.runs.isBusy(key) ? await options.sessions.read(key, { after }) : await options.runs.touch(key);
+      stored = options.runs.isBusy(key)
+        ? await options.sessions.read(key, { after })
+        : await options.runs.touch(key);
     } catch (error) {
       unsubscribe();
       throw error;
