@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { Diagnostic } from "../core/diagnostic.js";
 import { closestMatch } from "./closest-match.js";
-import { numberRange, objectKeysAtPath, schemaAtPath } from "./schema-walk.js";
+import { describeNumberRange, numberRange, objectKeysAtPath, schemaAtPath } from "./schema-walk.js";
 import { formatKeyPath, locateYamlPath, valueAtPath, type YamlSource } from "./yaml-source.js";
 
 /** Options for {@link schemaIssueDiagnostics}. */
@@ -103,20 +103,22 @@ function issueDiagnostics(issue: z.core.$ZodIssue, options: SchemaIssueDiagnosti
     case "too_small":
     case "too_big": {
       if (issue.origin === "number" || issue.origin === "int") {
-        const range = numberRange(field?.schema);
-        const kind = range?.integer || issue.origin === "int" ? "a whole number" : "a number";
-        const bounds =
-          range?.min !== undefined && range.max !== undefined
-            ? `from ${range.min} to ${range.max}`
-            : issue.code === "too_small"
-              ? `of at least ${issue.minimum}`
-              : `of at most ${issue.maximum}`;
-        const relation = issue.code === "too_small" ? "below the minimum" : "above the maximum";
+        const range = numberRange(field?.schema) ?? { integer: issue.origin === "int" };
+        const kind = range.integer || issue.origin === "int" ? "a whole number" : "a number";
         const limit = issue.code === "too_small" ? issue.minimum : issue.maximum;
+        const relation =
+          issue.code === "too_small"
+            ? issue.inclusive === false
+              ? `but it must be greater than ${limit}`
+              : `below the minimum of ${limit}`
+            : issue.inclusive === false
+              ? `but it must be less than ${limit}`
+              : `above the maximum of ${limit}`;
+        const bounds = describeNumberRange(range);
         return [
           base(
-            `"${where}" is ${describeValue(value)}, ${relation} of ${limit}.`,
-            `Set "${where}" to ${kind} ${bounds}${described}.`,
+            `"${where}" is ${describeValue(value)}, ${relation}.`,
+            `Set "${where}" to ${kind}${bounds === "" ? "" : ` ${bounds}`}${described}.`,
           ),
         ];
       }

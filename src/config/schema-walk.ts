@@ -62,13 +62,50 @@ export function objectKeysAtPath(root: z.ZodType, path: readonly PropertyKey[]):
   return Object.keys(found.schema.shape);
 }
 
-/** `{ min, max, integer }` of a number schema (bounds are `undefined` when not set). */
-export function numberRange(
-  schema: z.ZodType | undefined,
-): { min?: number; max?: number; integer: boolean } | undefined {
+/** The bounds of a number schema; a bound is absent when unset or beyond the safe integer range. */
+export interface NumberRange {
+  min?: number;
+  /** True when `min` itself is not allowed (`.positive()`, `.gt()`). */
+  minExclusive?: boolean;
+  max?: number;
+  maxExclusive?: boolean;
+  integer: boolean;
+}
+
+/** Reads the bounds of a number schema from its `greater_than` / `less_than` checks. */
+export function numberRange(schema: z.ZodType | undefined): NumberRange | undefined {
   if (!(schema instanceof z.ZodNumber)) return undefined;
-  const range: { min?: number; max?: number; integer: boolean } = { integer: schema.isInt };
-  if (schema.minValue !== null && Number.isFinite(schema.minValue)) range.min = schema.minValue;
-  if (schema.maxValue !== null && Number.isFinite(schema.maxValue)) range.max = schema.maxValue;
+  const range: NumberRange = { integer: schema.isInt };
+  const usable = (value: unknown): value is number =>
+    typeof value === "number" && Number.isFinite(value) && Math.abs(value) < Number.MAX_SAFE_INTEGER;
+  for (const check of schema._zod.def.checks ?? []) {
+    const definition = check._zod.def as { check?: string; value?: unknown; inclusive?: boolean };
+    if (!usable(definition.value)) continue;
+    if (definition.check === "greater_than" && (range.min === undefined || definition.value >= range.min)) {
+      range.min = definition.value;
+      range.minExclusive = definition.inclusive === false;
+    } else if (
+      definition.check === "less_than" &&
+      (range.max === undefined || definition.value <= range.max)
+    ) {
+      range.max = definition.value;
+      range.maxExclusive = definition.inclusive === false;
+    }
+  }
   return range;
+}
+
+/** "from 1 to 1000", "greater than 0 and at most 3600", "at least 0", … for a {@link NumberRange}. */
+export function describeNumberRange(range: NumberRange): string {
+  if (range.min !== undefined && range.max !== undefined && !range.minExclusive && !range.maxExclusive) {
+    return `from ${range.min} to ${range.max}`;
+  }
+  const parts: string[] = [];
+  if (range.min !== undefined)
+    parts.push(range.minExclusive ? `greater than ${range.min}` : `of at least ${range.min}`);
+  if (range.max !== undefined) {
+    const text = range.maxExclusive ? `less than ${range.max}` : `at most ${range.max}`;
+    parts.push(parts.length === 0 && !range.maxExclusive ? `of ${text}` : text);
+  }
+  return parts.join(" and ");
 }

@@ -246,6 +246,13 @@ describe("loadAgent: each rule broken in turn", () => {
     expect(diagnostic.fix).toContain("whole number");
   });
 
+  it("exclusive bounds are described as such", async () => {
+    const yaml = agentYaml("  model: openai/gpt-5-mini\n  parameters:\n    max_output_tokens: 0\n");
+    const diagnostic = only(await problems(yaml), "max_output_tokens");
+    expect(diagnostic.message).toContain("must be greater than 0");
+    expect(diagnostic.fix).toContain("a whole number greater than 0");
+  });
+
   it("unknown key with the closest valid key suggested", async () => {
     const yaml = agentYaml("  model: openai/gpt-5-mini\n  limits:\n    max_step: 5\n");
     const diagnostic = only(await problems(yaml), "Unknown key");
