@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeModel, startFakeModel } from "../support/fake-model/fake-model.js";
-import { runPluto, type ServeProcess, startServe, tempProject } from "../support/pluto-process.js";
+import { jsonOf, runPluto, type ServeProcess, startServe, tempProject } from "../support/pluto-process.js";
 
 describe("bad input through the pluto binary", () => {
   let fake: FakeModel;
@@ -84,6 +84,7 @@ describe("bad input through the pluto binary", () => {
       expect(typo.stderr).toContain("prot");
       await writeFile(
         join(other.dir, "pluto.yaml"),
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: pluto.yaml interpolation syntax
         "server:\n  auth:\n    token: ${PLUTO_SECRET_NOT_SET}\n",
       );
       const missing = await runPluto(["serve"], { cwd: other.dir, env });
@@ -107,6 +108,7 @@ describe("bad input through the pluto binary", () => {
       other = await tempProject();
       await writeFile(
         join(other.dir, "pluto.yaml"),
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: pluto.yaml interpolation syntax
         "server:\n  max_body_bytes: 2048\n  auth:\n    token: ${TEST_TOKEN}\n",
       );
       const withToken = { ...env, TEST_TOKEN: "secret-token-123" };
@@ -128,7 +130,7 @@ describe("bad input through the pluto binary", () => {
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
       const none = await fetch(`${server.url}/api/v1/agents`);
       expect(none.status).toBe(401);
-      expect((await none.json()).error.code).toBe("UNAUTHORIZED");
+      expect((await jsonOf(none)).error.code).toBe("UNAUTHORIZED");
       const wrong = await fetch(`${server.url}/api/v1/agents`, { headers: { authorization: "Bearer nope" } });
       expect(wrong.status).toBe(401);
       const query = await fetch(`${server.url}/api/v1/agents?token=secret-token-123`);
@@ -142,13 +144,13 @@ describe("bad input through the pluto binary", () => {
     it("answers malformed, oversized and hostile bodies with the error format", async () => {
       const malformed = await post("/api/v1/agents/web/runs", "{not json");
       expect(malformed.status).toBe(400);
-      expect((await malformed.json()).error.code).toBe("BAD_REQUEST");
+      expect((await jsonOf(malformed)).error.code).toBe("BAD_REQUEST");
       const oversized = await post("/api/v1/agents/web/runs", JSON.stringify({ input: "x".repeat(10_000) }));
       expect(oversized.status).toBe(413);
-      expect((await oversized.json()).error.code).toBe("PAYLOAD_TOO_LARGE");
+      expect((await jsonOf(oversized)).error.code).toBe("PAYLOAD_TOO_LARGE");
       const unknown = await post("/api/v1/agents/nope/runs", JSON.stringify({ input: "hi" }));
       expect(unknown.status).toBe(404);
-      const body = await unknown.json();
+      const body = await jsonOf(unknown);
       expect(body.error.code).toBe("AGENT_NOT_FOUND");
       expect(JSON.stringify(body.error)).toContain("web");
       const traversal = await post(
@@ -156,7 +158,7 @@ describe("bad input through the pluto binary", () => {
         JSON.stringify({ input: "hi", session_id: "../../etc" }),
       );
       expect(traversal.status).toBe(400);
-      expect((await traversal.json()).error.code).toBe("INVALID_NAME");
+      expect((await jsonOf(traversal)).error.code).toBe("INVALID_NAME");
       const dotted = await post("/api/v1/agents/..%2F..%2Fetc/runs", JSON.stringify({ input: "hi" }));
       expect([400, 404]).toContain(dotted.status);
       const wrongType = await post("/api/v1/agents/web/runs", JSON.stringify({ input: 42 }));

@@ -2,7 +2,14 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeModel, startFakeModel } from "../support/fake-model/fake-model.js";
-import { parseSse, runPluto, type ServeProcess, startServe, tempProject } from "../support/pluto-process.js";
+import {
+  jsonOf,
+  parseSse,
+  runPluto,
+  type ServeProcess,
+  startServe,
+  tempProject,
+} from "../support/pluto-process.js";
 
 describe("pluto binary end to end: init → validate → run → chat → serve", () => {
   let fake: FakeModel;
@@ -141,9 +148,9 @@ describe("pluto binary end to end: init → validate → run → chat → serve"
     });
 
     it("answers health and agent listing", async () => {
-      expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: "ok" });
+      expect(await jsonOf(await fetch(`${server.url}/healthz`))).toEqual({ status: "ok" });
       expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
-      const agents = await (await fetch(`${server.url}/api/v1/agents`)).json();
+      const agents = await jsonOf(await fetch(`${server.url}/api/v1/agents`));
       expect(agents.agents.map((agent: { name: string }) => agent.name)).toContain("demo");
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     });
@@ -156,7 +163,7 @@ describe("pluto binary end to end: init → validate → run → chat → serve"
         body: JSON.stringify({ input: "over http" }),
       });
       expect(json.status).toBe(200);
-      const result = await json.json();
+      const result = await jsonOf(json);
       expect(result).toMatchObject({ status: "completed", output: "json answer" });
 
       const sse = await fetch(`${server.url}/api/v1/agents/demo/runs`, {
@@ -177,9 +184,9 @@ describe("pluto binary end to end: init → validate → run → chat → serve"
       for (const frame of frames) expect(JSON.parse(frame.data).seq).toBe(Number(frame.id));
       expect(frames[0]!.id).toBe("6");
 
-      const replay = await (
-        await fetch(`${server.url}/api/v1/sessions/${result.session_id}/events?after=5`)
-      ).json();
+      const replay = await jsonOf(
+        await fetch(`${server.url}/api/v1/sessions/${result.session_id}/events?after=5`),
+      );
       expect(replay.events.map((event: { seq: number }) => event.seq)).toEqual([6, 7, 8, 9, 10, 11]);
       const resumed = await fetch(`${server.url}/api/v1/sessions/${result.session_id}/events`, {
         headers: { accept: "text/event-stream", "last-event-id": "9" },

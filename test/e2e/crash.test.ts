@@ -2,7 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeModel, startFakeModel } from "../support/fake-model/fake-model.js";
-import { runPluto, type ServeProcess, startServe, tempProject } from "../support/pluto-process.js";
+import { jsonOf, runPluto, type ServeProcess, startServe, tempProject } from "../support/pluto-process.js";
 
 describe("kill -9 of pluto serve in the middle of a streaming run", () => {
   let fake: FakeModel;
@@ -51,7 +51,7 @@ describe("kill -9 of pluto serve in the middle of a streaming run", () => {
     }
 
     server = await startServe({ cwd: project.dir, env });
-    const replay = await (await fetch(`${server.url}/api/v1/sessions/crash-session/events`)).json();
+    const replay = await jsonOf(await fetch(`${server.url}/api/v1/sessions/crash-session/events`));
     const events = replay.events as {
       type: string;
       seq: number;
@@ -74,7 +74,7 @@ describe("kill -9 of pluto serve in the middle of a streaming run", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ input: "are you there?", session_id: "crash-session" }),
     });
-    expect(await next.json()).toMatchObject({ status: "completed", output: "I am back." });
+    expect(await jsonOf(next)).toMatchObject({ status: "completed", output: "I am back." });
     const log = await readFile(join(project.dir, ".pluto/sessions/crashy/crash-session.jsonl"), "utf8");
     for (const line of log.trim().split("\n")) expect(() => JSON.parse(line)).not.toThrow();
     const sent = JSON.stringify(fake.requests.at(-1)!.body);

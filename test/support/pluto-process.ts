@@ -154,3 +154,9 @@ export function parseSse(body: string): SseFrame[] {
   }
   return frames;
 }
+
+/** A response body parsed as JSON, loosely typed for assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: test assertions inspect arbitrary JSON
+export async function jsonOf(response: Response): Promise<any> {
+  return response.json();
+}
