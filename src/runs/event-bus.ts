@@ -1,8 +1,8 @@
 import type { SessionEvent } from "../core/events.js";
+import type { EventFanout, SessionListener } from "../services/coordination/coordination.js";
 import type { SessionKey } from "../services/session/session-store.js";
 
-/** Receives durable events of one session, in `seq` order. */
-export type SessionListener = (events: readonly SessionEvent[]) => void;
+export type { SessionListener } from "../services/coordination/coordination.js";
 
 /** The bus key of a session: `tenant/agent/session` (all safe names, so unambiguous). */
 export function sessionKeyString(key: SessionKey): string {
@@ -14,7 +14,7 @@ export function sessionKeyString(key: SessionKey): string {
  * simple-mode implementation of DESIGN.md's "fanned out to subscribers". A listener that throws is
  * removed so one broken client cannot stop the others.
  */
-export class EventBus {
+export class EventBus implements EventFanout {
   readonly #listeners = new Map<string, Set<SessionListener>>();
 
   /** Subscribes to a session; returns the function that unsubscribes. */
