@@ -3,6 +3,7 @@ import { AgentCatalog } from "./agents/agent-catalog.js";
 import type { AgentDefinition } from "./agents/agent-definition.js";
 import { loadConfig } from "./config/load-config.js";
 import type { PlutoConfig } from "./config/pluto-config.js";
+import { PlutoError } from "./core/errors.js";
 import type { Scope } from "./core/scope.js";
 import { createModelRegistry } from "./llm/providers.js";
 import { createStreamStep } from "./llm/stream-step.js";
@@ -111,19 +112,40 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
 
 function createSessionStore(config: PlutoConfig): SessionStore {
   const service = config.services.session;
-  return service.backend === "memory"
-    ? new InMemorySessionStore()
-    : new FsSessionStore({ dataDir: config.dataDir, fsync: service.fsync });
+  switch (service.backend) {
+    case "memory":
+      return new InMemorySessionStore();
+    case "filesystem":
+      return new FsSessionStore({ dataDir: config.dataDir, fsync: service.fsync });
+    default:
+      throw notWired(`services.session.backend: ${service.backend}`);
+  }
 }
 
 function createMemoryStore(config: PlutoConfig): MemoryStore {
-  return config.services.memory.backend === "memory"
-    ? new InMemoryMemoryStore()
-    : new FsMemoryStore({ dataDir: config.dataDir });
+  const service = config.services.memory;
+  switch (service.backend) {
+    case "memory":
+      return new InMemoryMemoryStore();
+    case "filesystem":
+      return new FsMemoryStore({ dataDir: config.dataDir });
+    default:
+      throw notWired(`services.memory.backend: ${service.backend}`);
+  }
 }
 
 function createArtifactStore(config: PlutoConfig): ArtifactStore {
-  return config.services.artifacts.backend === "memory"
-    ? new InMemoryArtifactStore()
-    : new FsArtifactStore({ dataDir: config.dataDir });
+  const service = config.services.artifacts;
+  switch (service.backend) {
+    case "memory":
+      return new InMemoryArtifactStore();
+    case "filesystem":
+      return new FsArtifactStore({ dataDir: config.dataDir });
+    default:
+      throw notWired(`services.artifacts.backend: ${service.backend}`);
+  }
+}
+
+function notWired(setting: string): PlutoError {
+  return new PlutoError("CONFIG_INVALID", `${setting} is not available in this build yet.`);
 }

@@ -6,21 +6,111 @@ import { isBuiltinProviderName, PROVIDER_NAME_PATTERN } from "./builtin-provider
  * `load-config.ts` validates the interpolated file with it and resolves the result into `PlutoConfig`.
  */
 
-/** Storage backends this version of Pluto has, for every service. */
-export const SERVICE_BACKENDS = ["filesystem", "memory"] as const;
+/** Storage backends this version of Pluto has, per service. */
+export const SERVICE_BACKENDS = {
+  session: ["filesystem", "memory", "postgres", "redis"],
+  memory: ["filesystem", "memory", "postgres"],
+  artifacts: ["filesystem", "memory", "s3"],
+  coordination: ["local", "redis"],
+} as const;
 
 /** Provider types: the built-in ones plus any OpenAI-compatible endpoint. */
 export const PROVIDER_TYPES = ["openai", "anthropic", "openrouter", "ollama", "openai-compatible"] as const;
 
-const backend = (service: string) =>
+/** Which optional keys each backend of each service takes (everything else under the service is an error). */
+const BACKEND_KEYS: Record<keyof typeof SERVICE_BACKENDS, Record<string, readonly string[]>> = {
+  session: {
+    filesystem: ["fsync"],
+    memory: [],
+    postgres: ["url", "schema", "pool_max"],
+    redis: ["url", "prefix"],
+  },
+  memory: { filesystem: [], memory: [], postgres: ["url", "schema", "pool_max"] },
+  artifacts: {
+    filesystem: [],
+    memory: [],
+    s3: ["bucket", "endpoint", "region", "prefix", "force_path_style", "access_key_id", "secret_access_key"],
+  },
+  coordination: { local: [], redis: ["url", "prefix", "lease_ttl_ms"] },
+};
+
+/** Keys a backend cannot do without. */
+const REQUIRED_KEYS: Record<string, readonly string[]> = {
+  postgres: ["url"],
+  redis: ["url"],
+  s3: ["bucket"],
+};
+
+const backend = <const Names extends readonly [string, ...string[]]>(
+  service: string,
+  names: Names,
+  fallback: Names[number],
+) =>
   z
-    .enum(SERVICE_BACKENDS, {
-      error: `unknown backend; the backends available in this version of Pluto are ${SERVICE_BACKENDS.join(", ")}`,
+    .enum(names, {
+      error: `unknown backend; the backends available in this version of Pluto are ${names.join(", ")}`,
     })
-    .default("filesystem")
+    .default(fallback as never)
     .meta({
-      description: `Where ${service} are kept: "filesystem" (under data_dir) or "memory" (lost on exit). Default "filesystem"`,
+      description: `Where ${service} are kept: ${names.map((name) => `"${name}"`).join(", ")}. Default "${fallback}"`,
     });
+
+/** Reports keys that do not belong to the chosen backend of `service`, and keys it requires. */
+const checkBackendKeys =
+  (service: keyof typeof SERVICE_BACKENDS) =>
+  (value: Record<string, unknown>, context: z.RefinementCtx): void => {
+    const chosen = String(value.backend);
+    const allowed = BACKEND_KEYS[service][chosen] ?? [];
+    for (const key of Object.keys(value)) {
+      if (key === "backend" || value[key] === undefined || allowed.includes(key)) continue;
+      context.addIssue({
+        code: "custom",
+        path: [key],
+        message: `"${key}" does not apply to the ${chosen} backend`,
+        params: {
+          fix:
+            allowed.length > 0
+              ? `Remove it; the ${chosen} backend takes ${allowed.join(", ")}.`
+              : "Remove it.",
+        },
+      });
+    }
+    for (const key of REQUIRED_KEYS[chosen] ?? []) {
+      if (value[key] === undefined) {
+        context.addIssue({
+          code: "custom",
+          path: [],
+          message: `the ${chosen} backend needs "${key}"`,
+          params: {
+            fix: `Add "${key}: …" (for example \${${key === "url" ? (chosen === "redis" ? "REDIS_URL" : "DATABASE_URL") : "S3_BUCKET"}}).`,
+          },
+        });
+      }
+    }
+  };
+
+const serviceUrl = (description: string) =>
+  z
+    .string()
+    .regex(/^(postgres|postgresql|redis|rediss):\/\/\S+$/, { error: "must be a postgres:// or redis:// URL" })
+    .optional()
+    .meta({ description });
+const sqlSchemaName = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a lowercase SQL identifier" })
+  .optional()
+  .meta({ description: 'PostgreSQL schema holding Pluto\'s tables. Default "pluto"' });
+const poolMax = z
+  .int()
+  .min(1)
+  .max(1000)
+  .optional()
+  .meta({ description: "Largest PostgreSQL pool size. Default 10" });
+const keyPrefix = z
+  .string()
+  .regex(/^[A-Za-z0-9:_./-]{1,100}$/, { error: "1-100 letters, digits or :_./-" })
+  .optional()
+  .meta({ description: 'Key prefix. Default "pluto"' });
 
 const pathString = (description: string) =>
   z
@@ -67,15 +157,61 @@ export const configFileSchema = z
       .strictObject({
         session: z
           .strictObject({
-            backend: backend("session logs"),
-            fsync: z.enum(["always", "batch", "never"]).default("batch").meta({
+            backend: backend("session logs", SERVICE_BACKENDS.session, "filesystem"),
+            fsync: z.enum(["always", "batch", "never"]).optional().meta({
               description:
-                'Session log durability: "always" (fsync every append), "batch" (group commit) or "never". Default "batch"',
+                'filesystem only: "always" (fsync every append), "batch" (group commit) or "never". Default "batch"',
             }),
+            url: serviceUrl("postgres or redis: connection URL, e.g. ${DATABASE_URL}"),
+            schema: sqlSchemaName,
+            pool_max: poolMax,
+            prefix: keyPrefix,
           })
+          .superRefine(checkBackendKeys("session"))
           .prefault({}),
-        memory: z.strictObject({ backend: backend("memory notes") }).prefault({}),
-        artifacts: z.strictObject({ backend: backend("artifacts") }).prefault({}),
+        memory: z
+          .strictObject({
+            backend: backend("memory notes", SERVICE_BACKENDS.memory, "filesystem"),
+            url: serviceUrl("postgres: connection URL, e.g. ${DATABASE_URL}"),
+            schema: sqlSchemaName,
+            pool_max: poolMax,
+          })
+          .superRefine(checkBackendKeys("memory"))
+          .prefault({}),
+        artifacts: z
+          .strictObject({
+            backend: backend("artifacts", SERVICE_BACKENDS.artifacts, "filesystem"),
+            bucket: z.string().min(3).max(63).optional().meta({ description: "s3: bucket name" }),
+            endpoint: httpUrl("s3: endpoint of an S3-compatible service. Default: AWS").optional(),
+            region: z.string().min(1).optional().meta({ description: 's3: region. Default "us-east-1"' }),
+            prefix: z.string().max(200).optional().meta({ description: "s3: key prefix inside the bucket" }),
+            force_path_style: z
+              .boolean()
+              .optional()
+              .meta({ description: "s3: path-style URLs (MinIO, s3rver)" }),
+            access_key_id: z
+              .string()
+              .min(1)
+              .optional()
+              .meta({ description: "s3: access key. Default: AWS credential chain" }),
+            secret_access_key: z.string().min(1).optional().meta({ description: "s3: secret key" }),
+          })
+          .superRefine(checkBackendKeys("artifacts"))
+          .prefault({}),
+        coordination: z
+          .strictObject({
+            backend: backend("run leases and event fan-out", SERVICE_BACKENDS.coordination, "local"),
+            url: serviceUrl("redis: connection URL, e.g. ${REDIS_URL}"),
+            prefix: keyPrefix,
+            lease_ttl_ms: z
+              .int()
+              .min(1000)
+              .max(600_000)
+              .optional()
+              .meta({ description: "redis: run lease time-to-live. Default 15000" }),
+          })
+          .superRefine(checkBackendKeys("coordination"))
+          .prefault({}),
       })
       .prefault({}),
     providers: z

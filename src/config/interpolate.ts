@@ -90,7 +90,11 @@ export function interpolate(text: string, env: Environment): InterpolationResult
  * become booleans, and a value that expands to nothing removes its key (so `token: ${TOKEN:-}` means
  * "unset unless TOKEN is set"). Quoted values always stay strings.
  */
-export function interpolateDocument(source: YamlSource, env: Environment): Diagnostic[] {
+export function interpolateDocument(
+  source: YamlSource,
+  env: Environment,
+  restore: (value: string) => string = (value) => value,
+): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const visit = (node: unknown, path: PropertyKey[]): "remove" | undefined => {
     if (isAlias(node)) return undefined;
@@ -109,7 +113,9 @@ export function interpolateDocument(source: YamlSource, env: Environment): Diagn
       return undefined;
     }
     if (!isScalar(node) || typeof node.value !== "string") return undefined;
-    const result = interpolate(node.value, env);
+    const raw = restore(node.value);
+    node.value = raw;
+    const result = interpolate(raw, env);
     if (!result.ok) {
       const where = formatKeyPath(path);
       diagnostics.push({
@@ -123,7 +129,7 @@ export function interpolateDocument(source: YamlSource, env: Environment): Diagn
     }
     if (!result.changed) return undefined;
     const plain = node.type === Scalar.PLAIN || node.type === undefined;
-    if (plain && node.value.includes("${")) {
+    if (plain && raw.includes("${")) {
       if (result.value.trim() === "" && typeof path[path.length - 1] === "string") return "remove";
       node.value = retype(result.value);
     } else {
@@ -142,4 +148,34 @@ function retype(value: string): string | number | boolean {
   if (/^[-+]?\d+$/.test(trimmed) && Number.isSafeInteger(Number(trimmed))) return Number(trimmed);
   if (/^[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?$/.test(trimmed)) return Number(trimmed);
   return value;
+}
+
+const PLACEHOLDER_START = "\u2062";
+const PLACEHOLDER_FILL = "\u2063";
+
+/**
+ * Hides every `${…}` in raw YAML text behind a placeholder of the same length, so that
+ * `{ backend: postgres, url: ${DATABASE_URL} }` (a flow map, where `{` would otherwise open a nested
+ * map) parses, and every line and column stays where it was. `restore` puts the original text back
+ * into a scalar's value before interpolation. Text that already holds the placeholder characters is
+ * left untouched.
+ */
+export function protectInterpolations(text: string): { text: string; restore: (value: string) => string } {
+  if (text.includes(PLACEHOLDER_START) || text.includes(PLACEHOLDER_FILL))
+    return { text, restore: (value) => value };
+  const tokens: string[] = [];
+  const protectedText = text.replace(/\$\{[^}\n]*\}/g, (token, offset: number) => {
+    if (offset > 0 && text[offset - 1] === "$") return token;
+    const index = tokens.push(token) - 1;
+    const label = `${PLACEHOLDER_START}${index.toString(36)}`;
+    return label.length > token.length ? token : label.padEnd(token.length, PLACEHOLDER_FILL);
+  });
+  const pattern = new RegExp(`${PLACEHOLDER_START}([0-9a-z]+)${PLACEHOLDER_FILL}*`, "g");
+  return {
+    text: protectedText,
+    restore: (value) =>
+      value.includes(PLACEHOLDER_START)
+        ? value.replace(pattern, (match, index: string) => tokens[Number.parseInt(index, 36)] ?? match)
+        : value,
+  };
 }

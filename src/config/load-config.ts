@@ -11,8 +11,15 @@ import {
 import { PlutoError } from "../core/errors.js";
 import { isBuiltinProviderName } from "./builtin-providers.js";
 import { type ConfigFile, configFileSchema } from "./config-schema.js";
-import { type Environment, interpolateDocument } from "./interpolate.js";
-import type { PlutoConfig, ProviderConfig } from "./pluto-config.js";
+import { type Environment, interpolateDocument, protectInterpolations } from "./interpolate.js";
+import type {
+  ArtifactServiceConfig,
+  CoordinationServiceConfig,
+  MemoryServiceConfig,
+  PlutoConfig,
+  ProviderConfig,
+  SessionServiceConfig,
+} from "./pluto-config.js";
 import { schemaIssueDiagnostics } from "./schema-diagnostics.js";
 import { parseYamlSource, yamlValue } from "./yaml-source.js";
 
@@ -47,10 +54,11 @@ export async function loadConfig(options: LoadConfigOptions): Promise<PlutoConfi
   if (file === undefined) return resolveConfig({ cwd, env: options.env, data: configFileSchema.parse({}) });
 
   const text = await readConfigFile(file);
-  const source = parseYamlSource({ file, text });
+  const hidden = protectInterpolations(text);
+  const source = parseYamlSource({ file, text: hidden.text });
   const diagnostics: Diagnostic[] = [...source.diagnostics];
   if (!diagnostics.some(isErrorDiagnostic)) {
-    diagnostics.push(...interpolateDocument(source, options.env));
+    diagnostics.push(...interpolateDocument(source, options.env, hidden.restore));
     let data: unknown;
     try {
       data = yamlValue(source) ?? {};
@@ -164,9 +172,10 @@ function resolveConfig(options: ResolveConfigOptions): PlutoConfig {
     dataDir,
     agentsDir,
     services: {
-      session: { backend: data.services.session.backend, fsync: data.services.session.fsync },
-      memory: { backend: data.services.memory.backend },
-      artifacts: { backend: data.services.artifacts.backend },
+      session: resolveSessionService(data.services.session),
+      memory: resolveMemoryService(data.services.memory),
+      artifacts: resolveArtifactService(data.services.artifacts),
+      coordination: resolveCoordinationService(data.services.coordination),
     },
     providers,
     server: {
@@ -185,4 +194,62 @@ function resolveConfig(options: ResolveConfigOptions): PlutoConfig {
 function expandHome(value: string, env: Environment): string {
   if (value !== "~" && !value.startsWith("~/")) return value;
   return path.join(env.HOME ?? os.homedir(), value.slice(1));
+}
+
+type Services = ConfigFile["services"];
+
+/** Turns the validated `services.session` block into its resolved union member (required keys were checked by the schema). */
+function resolveSessionService(service: Services["session"]): SessionServiceConfig {
+  switch (service.backend) {
+    case "memory":
+      return { backend: "memory" };
+    case "postgres":
+      return {
+        backend: "postgres",
+        url: service.url!,
+        schema: service.schema ?? "pluto",
+        poolMax: service.pool_max ?? 10,
+      };
+    case "redis":
+      return { backend: "redis", url: service.url!, prefix: service.prefix ?? "pluto" };
+    default:
+      return { backend: "filesystem", fsync: service.fsync ?? "batch" };
+  }
+}
+
+function resolveMemoryService(service: Services["memory"]): MemoryServiceConfig {
+  if (service.backend === "postgres") {
+    return {
+      backend: "postgres",
+      url: service.url!,
+      schema: service.schema ?? "pluto",
+      poolMax: service.pool_max ?? 10,
+    };
+  }
+  return { backend: service.backend };
+}
+
+function resolveArtifactService(service: Services["artifacts"]): ArtifactServiceConfig {
+  if (service.backend !== "s3") return { backend: service.backend };
+  const resolved: ArtifactServiceConfig = {
+    backend: "s3",
+    bucket: service.bucket!,
+    region: service.region ?? "us-east-1",
+    prefix: service.prefix ?? "",
+    forcePathStyle: service.force_path_style ?? false,
+  };
+  if (service.endpoint !== undefined) resolved.endpoint = service.endpoint;
+  if (service.access_key_id !== undefined) resolved.accessKeyId = service.access_key_id;
+  if (service.secret_access_key !== undefined) resolved.secretAccessKey = service.secret_access_key;
+  return resolved;
+}
+
+function resolveCoordinationService(service: Services["coordination"]): CoordinationServiceConfig {
+  if (service.backend === "local") return { backend: "local" };
+  return {
+    backend: "redis",
+    url: service.url!,
+    prefix: service.prefix ?? "pluto",
+    leaseTtlMs: service.lease_ttl_ms ?? 15_000,
+  };
 }

@@ -6,18 +6,61 @@
 /** Durability of the filesystem session log. See docs/state.md. */
 export type FsyncPolicy = "always" | "batch" | "never";
 
-/** One backend choice per service; only `filesystem` exists in v0.1, other backends slot in beside it. */
-export interface SessionServiceConfig {
-  backend: "filesystem" | "memory";
-  /** @default "batch" (group commit: one fsync per batch of appends) */
-  fsync: FsyncPolicy;
+/** PostgreSQL connection settings shared by the postgres backends. */
+export interface PostgresBackendConfig {
+  backend: "postgres";
+  /** `postgres://…` connection URL. */
+  url: string;
+  /** Schema holding Pluto's tables. @default "pluto" */
+  schema: string;
+  /** Largest pool size for this URL. @default 10 */
+  poolMax: number;
 }
-export interface MemoryServiceConfig {
-  backend: "filesystem" | "memory";
+
+/** Redis connection settings shared by the redis backends. */
+export interface RedisBackendConfig {
+  backend: "redis";
+  /** `redis://…` connection URL. */
+  url: string;
+  /** Key prefix. @default "pluto" */
+  prefix: string;
 }
-export interface ArtifactServiceConfig {
-  backend: "filesystem" | "memory";
-}
+
+/**
+ * One backend choice per service (issue "state for scale-out"): mixing is allowed, e.g. sessions in
+ * Redis, memory in PostgreSQL, artifacts in S3. See docs/configuration.md and docs/backends/.
+ */
+export type SessionServiceConfig =
+  | { backend: "filesystem" /** @default "batch" (group commit) */; fsync: FsyncPolicy }
+  | { backend: "memory" }
+  | PostgresBackendConfig
+  | RedisBackendConfig;
+
+export type MemoryServiceConfig = { backend: "filesystem" } | { backend: "memory" } | PostgresBackendConfig;
+
+export type ArtifactServiceConfig =
+  | { backend: "filesystem" }
+  | { backend: "memory" }
+  | {
+      backend: "s3";
+      bucket: string;
+      /** S3-compatible endpoint; AWS when absent. */
+      endpoint?: string;
+      /** @default "us-east-1" */
+      region: string;
+      /** Key prefix inside the bucket. @default "" */
+      prefix: string;
+      /** Path-style URLs (MinIO, s3rver). @default false */
+      forcePathStyle: boolean;
+      /** Static credentials; the AWS default credential chain when absent. */
+      accessKeyId?: string;
+      secretAccessKey?: string;
+    };
+
+/** Where run leases (one active run per session across workers) and event fan-out live. */
+export type CoordinationServiceConfig =
+  | { backend: "local" }
+  | (RedisBackendConfig & { /** Run lease time-to-live in ms. @default 15000 */ leaseTtlMs: number });
 
 /** A provider entry. Built-in names: `openai`, `anthropic`, `openrouter`, `ollama`; any other name needs `type: openai-compatible` and `base_url`. */
 export interface ProviderConfig {
@@ -46,7 +89,12 @@ export interface PlutoConfig {
   dataDir: string;
   /** Absolute path of the agents folder. @default "<dataDir>/agents" */
   agentsDir: string;
-  services: { session: SessionServiceConfig; memory: MemoryServiceConfig; artifacts: ArtifactServiceConfig };
+  services: {
+    session: SessionServiceConfig;
+    memory: MemoryServiceConfig;
+    artifacts: ArtifactServiceConfig;
+    coordination: CoordinationServiceConfig;
+  };
   /** Provider name → settings; built-in providers appear here only when configured. */
   providers: Record<string, ProviderConfig>;
   server: ServerConfig;

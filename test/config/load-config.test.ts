@@ -46,6 +46,7 @@ describe("loadConfig defaults", () => {
         session: { backend: "filesystem", fsync: "batch" },
         memory: { backend: "filesystem" },
         artifacts: { backend: "filesystem" },
+        coordination: { backend: "local" },
       },
       providers: {},
       server: { host: "127.0.0.1", port: 7400, auth: {}, maxBodyBytes: 1_048_576 },
@@ -77,9 +78,10 @@ describe("loadConfig defaults", () => {
 data_dir: state
 agents_dir: ../shared-agents
 services:
-  session: { backend: memory, fsync: always }
-  memory: { backend: memory }
-  artifacts: { backend: filesystem }
+  session: { backend: postgres, url: "postgres://pluto@db:5432/pluto", schema: agents, pool_max: 4 }
+  memory: { backend: postgres, url: "postgres://pluto@db:5432/pluto" }
+  artifacts: { backend: s3, bucket: pluto-artifacts, endpoint: "http://127.0.0.1:9000", force_path_style: true }
+  coordination: { backend: redis, url: "redis://cache:6379", lease_ttl_ms: 5000 }
 providers:
   openai: { api_key: sk-1, api: chat }
   anthropic: {}
@@ -103,9 +105,17 @@ retry: { max_retries: 0, max_delay_ms: 100 }
       dataDir: path.join(cwd, "state"),
       agentsDir: path.resolve(cwd, "../shared-agents"),
       services: {
-        session: { backend: "memory", fsync: "always" },
-        memory: { backend: "memory" },
-        artifacts: { backend: "filesystem" },
+        session: { backend: "postgres", url: "postgres://pluto@db:5432/pluto", schema: "agents", poolMax: 4 },
+        memory: { backend: "postgres", url: "postgres://pluto@db:5432/pluto", schema: "pluto", poolMax: 10 },
+        artifacts: {
+          backend: "s3",
+          bucket: "pluto-artifacts",
+          endpoint: "http://127.0.0.1:9000",
+          region: "us-east-1",
+          prefix: "",
+          forcePathStyle: true,
+        },
+        coordination: { backend: "redis", url: "redis://cache:6379", prefix: "pluto", leaseTtlMs: 5000 },
       },
       providers: {
         openai: { type: "openai", apiKey: "sk-1", api: "chat", headers: {} },
@@ -217,13 +227,40 @@ describe("loadConfig errors", () => {
 
   it("unknown backend says which backends this version has", async () => {
     const file = await writeConfig(
-      "services:\n  memory:\n    backend: postgres\n    url: ${DATABASE_URL:-postgres://x}\n",
+      "services:\n  memory:\n    backend: redis\n    url: ${REDIS_URL:-redis://x}\n",
     );
     const diagnostics = diagnosticsOf(await configError());
     const backend = diagnostics.find((diagnostic) => diagnostic.path === "services.memory.backend");
     expect(backend).toMatchObject({ file, line: 3, column: 14 });
-    expect(backend?.message).toContain("available in this version of Pluto are filesystem, memory");
-    expect(backend?.fix).toContain('Use one of "filesystem", "memory"');
+    expect(backend?.message).toContain("available in this version of Pluto are filesystem, memory, postgres");
+    expect(backend?.fix).toContain('Use one of "filesystem", "memory", "postgres"');
+  });
+
+  it("a backend without its required key, or with another backend's key, is refused", async () => {
+    const file = await writeConfig(
+      "services:\n  memory:\n    backend: postgres\n  artifacts:\n    backend: filesystem\n    bucket: my-bucket\n",
+    );
+    const diagnostics = diagnosticsOf(await configError());
+    expect(diagnostics.find((diagnostic) => diagnostic.path === "services.memory")).toMatchObject({
+      file,
+      message: expect.stringContaining('needs "url"'),
+    });
+    expect(diagnostics.find((diagnostic) => diagnostic.path === "services.artifacts.bucket")).toMatchObject({
+      file,
+      line: 6,
+      message: expect.stringContaining("does not apply to the filesystem backend"),
+    });
+  });
+
+  it("the seed's Switching Modes example works verbatim", async () => {
+    await writeConfig("services:\n  memory: { backend: postgres, url: ${DATABASE_URL} }\n");
+    const config = await loadConfig({ cwd, env: { DATABASE_URL: "postgres://root@127.0.0.1:5432/test" } });
+    expect(config.services.memory).toEqual({
+      backend: "postgres",
+      url: "postgres://root@127.0.0.1:5432/test",
+      schema: "pluto",
+      poolMax: 10,
+    });
   });
 
   it("bad fsync value", async () => {
