@@ -9,10 +9,11 @@ import { SessionWriter } from "../executor/session-writer.js";
 import { buildSystemPrompt, type MemoryContext } from "../executor/system-prompt.js";
 import type { ModelToolSpec, StreamStep } from "../llm/model-step.js";
 import type { ArtifactStore } from "../services/artifact/artifact-store.js";
+import type { EventFanout, SessionLeases } from "../services/coordination/coordination.js";
 import { LONG_TERM_DOCUMENT, type MemoryStore } from "../services/memory/memory-store.js";
 import type { SessionKey, SessionStore } from "../services/session/session-store.js";
 import type { Tool } from "../tools/tool.js";
-import type { EventBus, SessionListener } from "./event-bus.js";
+import type { SessionListener } from "./event-bus.js";
 import { sessionKeyString } from "./event-bus.js";
 import { interruptedRunEnd } from "./recover-session.js";
 import { SessionLanes } from "./session-lanes.js";
@@ -29,7 +30,15 @@ export interface RunManagerOptions {
   sessions: SessionStore;
   memory: MemoryStore;
   artifacts: ArtifactStore;
-  bus: EventBus;
+  /** Fan-out of durable events to subscribers (in-process `EventBus`, or Redis across workers). */
+  bus: EventFanout;
+  /**
+   * Cross-process run leases (complex mode). Without them, one process per data directory is assumed and
+   * the in-process lanes alone keep one active run per session.
+   */
+  leases?: SessionLeases;
+  /** Lease time-to-live in ms; a crashed worker's session is taken over after it. @default 15000 */
+  leaseTtlMs?: number;
   /** The provider seam for an agent (its model plus fallbacks). */
   streamStepFor(agent: AgentDefinition): StreamStep;
   /** The tools an agent may call in one session. */
@@ -102,11 +111,10 @@ export class RunManager {
     const unsubscribe =
       request.listener === undefined ? () => {} : this.#options.bus.subscribe(key, request.listener);
     this.#active.set(runId, { key, controller });
-    const result = this.#lanes
-      .run(sessionKeyString(key), () =>
-        this.#run({ agent, key, runId, input: request.input, signal: controller.signal }),
-      )
-      .finally(() => this.#active.delete(runId));
+    const result = this.#exclusive(key, (lost) => {
+      lost?.addEventListener("abort", () => controller.abort(), { once: true });
+      return this.#run({ agent, key, runId, input: request.input, signal: controller.signal });
+    }).finally(() => this.#active.delete(runId));
     return { runId, key, result, unsubscribe };
   }
 
@@ -167,7 +175,41 @@ export class RunManager {
    * Safe to call at any time: it waits its turn on the session's lane.
    */
   touch(key: SessionKey): Promise<SessionEvent[]> {
-    return this.#lanes.run(sessionKeyString(key), () => this.#recover(key));
+    const leases = this.#options.leases;
+    if (leases === undefined) return this.#lanes.run(sessionKeyString(key), () => this.#recover(key));
+    return this.#lanes.run(sessionKeyString(key), async () => {
+      // Another worker may be running this session right now: recover only if its lease is free.
+      const lease = await leases
+        .acquire(key, { ttlMs: this.#leaseTtlMs(), signal: AbortSignal.timeout(LEASE_PROBE_MS) })
+        .catch(() => undefined);
+      if (lease === undefined) return this.#options.sessions.read(key);
+      try {
+        return await this.#recover(key);
+      } finally {
+        await lease.release();
+      }
+    });
+  }
+
+  /**
+   * Runs `work` as the session's only active work: first in this process's lane for the session, then,
+   * with cross-process leases, while holding the session's lease (`lost` aborts if it is lost).
+   */
+  #exclusive<T>(key: SessionKey, work: (lost?: AbortSignal) => Promise<T>): Promise<T> {
+    const leases = this.#options.leases;
+    return this.#lanes.run(sessionKeyString(key), async () => {
+      if (leases === undefined) return work();
+      const lease = await leases.acquire(key, { ttlMs: this.#leaseTtlMs() });
+      try {
+        return await work(lease.lost);
+      } finally {
+        await lease.release();
+      }
+    });
+  }
+
+  #leaseTtlMs(): number {
+    return this.#options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
   }
 
   /** Remembers which agent owns a session id, keeping at most {@link KNOWN_SESSIONS_LIMIT} entries. */
@@ -296,6 +338,12 @@ export class RunManager {
     return this.#options.now?.() ?? new Date();
   }
 }
+
+/** Default run lease time-to-live. */
+const DEFAULT_LEASE_TTL_MS = 15_000;
+
+/** How long `touch` waits for a session's lease before reading without recovery. */
+const LEASE_PROBE_MS = 100;
 
 /** How many session-id → agent mappings the manager caches. */
 const KNOWN_SESSIONS_LIMIT = 10_000;

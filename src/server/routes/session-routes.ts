@@ -54,6 +54,16 @@ export function sessionRoutes(options: AppOptions): Hono {
       throw error;
     }
     return streamSSE(context, async (stream) => {
+      // Follow while this process runs the session, or while the log shows a run still open (a run on
+      // another worker); end once neither holds. Comments every 15 s keep idle proxies from closing us.
+      let open = endsInOpenRun(stored);
+      const closeWhenDone = () => {
+        if (!open && !options.runs.isBusy(key)) queue.close();
+      };
+      const heartbeat = setInterval(
+        () => void stream.write(": keep-alive\n\n").catch(() => queue.close()),
+        15_000,
+      );
       stream.onAbort(() => queue.close());
       let last = after;
       try {
@@ -62,16 +72,32 @@ export function sessionRoutes(options: AppOptions): Hono {
           await writeEvent(stream, event);
           last = event.seq;
         }
-        void options.runs.whenIdle(key).then(() => queue.close());
+        void options.runs.whenIdle(key).then(closeWhenDone);
         for await (const event of queue.drain()) {
           if (event.seq <= last) continue;
           await writeEvent(stream, event);
           last = event.seq;
+          if (event.type === "run-start") open = true;
+          if (event.type === "run-end") {
+            open = false;
+            void options.runs.whenIdle(key).then(closeWhenDone);
+          }
         }
       } finally {
+        clearInterval(heartbeat);
         unsubscribe();
       }
     });
   });
   return routes;
+}
+
+/** True when the last run in `events` has started but not ended. */
+function endsInOpenRun(events: readonly SessionEvent[]): boolean {
+  for (let index = events.length - 1; index >= 0; index -= 1) {
+    const type = events[index]?.type;
+    if (type === "run-end") return false;
+    if (type === "run-start") return true;
+  }
+  return false;
 }
