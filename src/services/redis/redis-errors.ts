@@ -30,7 +30,11 @@ export function isRedisReplyError(error: unknown): boolean {
  */
 export function toRedisError(error: unknown, operation: RedisOperation, uncertainWrite = false): PlutoError {
   if (isPlutoError(error)) return error;
-  const reason = errorMessage(error);
+  // With maxRetriesPerRequest 0 a command in flight when the connection drops fails with this error.
+  const reason =
+    error instanceof Error && error.name === "MaxRetriesPerRequestError"
+      ? "the connection dropped before Redis answered"
+      : errorMessage(error);
   const details = { backend: "redis", operation, reason };
   if (isRedisReplyError(error)) {
     return new PlutoError(

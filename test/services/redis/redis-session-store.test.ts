@@ -60,7 +60,7 @@ describe.skipIf(url === undefined)("RedisSessionStore", () => {
         tenant: "acme",
         lastSeq: "2",
       });
-      const [member, score] = await redis.zrange(`${root}:sessions`, 0, -1, "WITHSCORES");
+      const [member, score] = await redis.zrange(`${root}:sessions`, "0", "-1", "WITHSCORES");
       expect(member).toBe("s1");
       expect(new Date(Number(score)).toISOString()).toBe((await store.info(key))?.createdAt);
       await store.delete(key);
