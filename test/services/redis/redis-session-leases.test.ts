@@ -75,13 +75,13 @@ describe.skipIf(url === undefined)("RedisSessionLeases", () => {
   it("keeps the lease past its ttl while renewing", async () => {
     const a = await worker("worker-a");
     const b = await worker("worker-b");
-    const lease = await a.leases.acquire(key, { ttlMs: 150 });
-    const error = await rejection(b.leases.acquire(key, { ttlMs: 150, signal: AbortSignal.timeout(500) }));
+    const lease = await a.leases.acquire(key, { ttlMs: 600 });
+    const error = await rejection(b.leases.acquire(key, { ttlMs: 600, signal: AbortSignal.timeout(1500) }));
     expect(error.code).toBe("RUN_ABORTED");
     expect(lease.lost.aborted).toBe(false);
     expect(await a.redis.get(leaseKey)).toMatch(/^worker-a:/);
     await lease.release();
-    const next = await b.leases.acquire(key, { ttlMs: 150 });
+    const next = await b.leases.acquire(key, { ttlMs: 600 });
     await next.release();
   });
 
@@ -92,10 +92,12 @@ describe.skipIf(url === undefined)("RedisSessionLeases", () => {
     const held = await a.leases.acquire(key, { ttlMs });
     await sleep(50);
     a.redis.disconnect(); // the holder "crashes": no more renewals, no release
+    const remaining = await b.redis.pttl(leaseKey);
+    expect(remaining).toBeGreaterThan(0);
     const started = Date.now();
     const taken = await b.leases.acquire(key, { ttlMs: 1000 });
     const waited = Date.now() - started;
-    expect(waited).toBeGreaterThanOrEqual(ttlMs - 150);
+    expect(waited).toBeGreaterThanOrEqual(remaining - 20);
     expect(waited).toBeLessThan(ttlMs + 1500);
     expect(await b.redis.get(leaseKey)).toMatch(/^worker-b:/);
     await waitUntil(() => held.lost.aborted, 2000);
@@ -134,7 +136,7 @@ describe.skipIf(url === undefined)("RedisSessionLeases", () => {
     controller.abort();
     const error = await rejection(waiting);
     expect(error.code).toBe("RUN_ABORTED");
-    expect(Date.now() - abortedAt).toBeLessThan(300);
+    expect(Date.now() - abortedAt).toBeLessThan(1000);
     expect((await rejection(b.leases.acquire(key, { ttlMs: 5000, signal: controller.signal }))).code).toBe(
       "RUN_ABORTED",
     );

@@ -56,7 +56,7 @@ describe.skipIf(url === undefined)("Redis unreachable mid-append (TCP proxy cut)
 
     const startedAt = Date.now();
     const offline = await rejection(store.append(key, [textEvent("c")], { expectedSeq: 2 }));
-    expect(Date.now() - startedAt).toBeLessThan(500);
+    expect(Date.now() - startedAt).toBeLessThan(1000);
     expect(offline).toMatchObject({ code: "INTERNAL", retryable: true });
     expect((await rejection(store.read(key))).message).toMatch(/Redis is unreachable during session read/);
 
@@ -93,7 +93,7 @@ describe.skipIf(url === undefined)("Redis unreachable mid-append (TCP proxy cut)
       expect(waited).toMatchObject({ code: "INTERNAL", retryable: true });
       const startedAt = Date.now();
       const error = await rejection(new RedisSessionStore({ redis: offline, prefix }).info(key));
-      expect(Date.now() - startedAt).toBeLessThan(200);
+      expect(Date.now() - startedAt).toBeLessThan(1000);
       expect(error.message).toMatch(/Check that the Redis server is running/);
     } finally {
       offline.disconnect();
