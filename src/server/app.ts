@@ -3,9 +3,12 @@ import { bodyLimit } from "hono/body-limit";
 import type { AgentDefinition } from "../agents/agent-definition.js";
 import { isPlutoError, PlutoError } from "../core/errors.js";
 import type { RunManager } from "../runs/run-manager.js";
+import type { ArtifactStore } from "../services/artifact/artifact-store.js";
 import type { SessionStore } from "../services/session/session-store.js";
 import { bearerAuth } from "./auth.js";
 import { statusForCode } from "./error-status.js";
+import { mcpRoutes } from "./mcp/mcp-routes.js";
+import { openaiRoutes } from "./openai/openai-routes.js";
 import { agentRoutes } from "./routes/agent-routes.js";
 import { runRoutes } from "./routes/run-routes.js";
 import { sessionRoutes } from "./routes/session-routes.js";
@@ -18,9 +21,11 @@ export interface AppOptions {
   };
   runs: RunManager;
   sessions: SessionStore;
+  /** Artifacts served as MCP resources at `/mcp/{agent}`; without it the MCP servers offer no resources. */
+  artifacts?: ArtifactStore;
   /** Largest request body in bytes; larger bodies get 413. */
   maxBodyBytes: number;
-  /** When set, `/api/*` requires `Authorization: Bearer <token>`. */
+  /** When set, `/api/*`, `/v1/*` and `/mcp/*` require `Authorization: Bearer <token>`. */
   authToken?: string;
   /** True once start-up finished (for `/readyz`). */
   ready: () => boolean;
@@ -58,6 +63,8 @@ export function createApp(options: AppOptions): Hono {
   api.route("/", runRoutes(options));
   api.route("/", sessionRoutes(options));
   app.route("/api/v1", api);
+  app.route("/v1", openaiRoutes(options));
+  app.route("/mcp", mcpRoutes(options));
 
   app.notFound(() => {
     throw new PlutoError("NOT_FOUND", "No such route. See the API reference in docs/http-api.md.");

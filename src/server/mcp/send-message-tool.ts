@@ -1,0 +1,134 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import type { AgentDefinition } from "../../agents/agent-definition.js";
+import { errorMessage, isPlutoError } from "../../core/errors.js";
+import type { RunEndEvent, SessionEvent } from "../../core/events.js";
+import type { RunManager } from "../../runs/run-manager.js";
+import { MAX_INPUT_CHARS } from "../schemas.js";
+
+/** The tool's name on every agent's MCP server. */
+export const SEND_MESSAGE_TOOL = "send_message";
+
+const inputSchema = {
+  message: z.string().min(1).max(MAX_INPUT_CHARS).describe("The message for the agent (plain text)."),
+  session_id: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .describe("Continue this conversation: the session_id of an earlier result. Omit to start a new one."),
+};
+
+const outputSchema = {
+  session_id: z.string().describe("Pass this back as session_id to continue the conversation."),
+  run_id: z.string(),
+  status: z.enum(["completed", "failed", "aborted", "awaiting-approval"]),
+  usage: z.object({ input_tokens: z.number(), output_tokens: z.number(), total_tokens: z.number() }),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+};
+
+/** The structured part of a `send_message` result. */
+function structured(runId: string, sessionId: string, end: RunEndEvent) {
+  return {
+    session_id: sessionId,
+    run_id: runId,
+    status: end.status,
+    usage: {
+      input_tokens: end.usage.inputTokens,
+      output_tokens: end.usage.outputTokens,
+      total_tokens: end.usage.totalTokens,
+    },
+    ...(end.error === undefined ? {} : { error: end.error }),
+  };
+}
+
+/**
+ * Registers `send_message { message, session_id? }` on `server`: runs `agent` on the message (in that
+ * session, or a new one) and answers its final text, with `structuredContent`
+ * `{ session_id, run_id, status, usage, error? }`. A failed or aborted run, or a refused start (bad
+ * session id, a session of another agent), is an `isError` result whose text names the Pluto error code.
+ * A run waiting for a tool approval is not an error: its text says so and `status` is `awaiting-approval`.
+ * When the client sends a `progressToken`, each chunk of the answer is sent as `notifications/progress`
+ * (`progress` counts chunks, `message` is the chunk). The run is not aborted when the client goes away:
+ * it finishes and stays in the session.
+ */
+export function registerSendMessageTool(
+  server: McpServer,
+  options: { agent: AgentDefinition; runs: RunManager; tenant?: string },
+): void {
+  const { agent, runs } = options;
+  server.registerTool(
+    SEND_MESSAGE_TOOL,
+    {
+      title: `Message ${agent.name}`,
+      description: `Send a message to the Pluto agent "${agent.name}"${agent.description === "" ? "" : ` (${agent.description})`} and get its answer. Pass the session_id of an earlier result to continue that conversation.`,
+      inputSchema,
+      outputSchema,
+      annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
+    },
+    async (args, extra): Promise<CallToolResult> => {
+      const progressToken = extra._meta?.progressToken;
+      let runId: string | undefined;
+      const early: SessionEvent[] = [];
+      let chunks = 0;
+      let notifications: Promise<unknown> = Promise.resolve();
+      const forward = (event: SessionEvent) => {
+        if (progressToken === undefined || event.runId !== runId || event.type !== "text-delta") return;
+        chunks += 1;
+        const params = { progressToken, progress: chunks, message: event.text };
+        notifications = notifications
+          .then(() => extra.sendNotification({ method: "notifications/progress", params }))
+          .catch(() => {});
+      };
+      try {
+        const handle = await runs.start({
+          agent: agent.name,
+          input: args.message,
+          ...(args.session_id === undefined ? {} : { sessionId: args.session_id }),
+          ...(options.tenant === undefined ? {} : { tenant: options.tenant }),
+          ...(progressToken === undefined
+            ? {}
+            : {
+                listener: (events: readonly SessionEvent[]) => {
+                  // Events may arrive before `start` returns the run id; hold them until it is known.
+                  if (runId === undefined) early.push(...events);
+                  else for (const event of events) forward(event);
+                },
+              }),
+        });
+        runId = handle.runId;
+        for (const event of early.splice(0)) forward(event);
+        let end: RunEndEvent;
+        try {
+          end = await handle.result;
+        } finally {
+          handle.unsubscribe();
+        }
+        await notifications;
+        const structuredContent = structured(handle.runId, handle.key.session, end);
+        if (end.status === "completed") {
+          return { content: [{ type: "text", text: end.output ?? "" }], structuredContent };
+        }
+        if (end.status === "awaiting-approval") {
+          const note = `(The run is waiting for a human to approve a tool call; answer it in Pluto, then call ${SEND_MESSAGE_TOOL} again with session_id ${handle.key.session}.)`;
+          const text = end.output === undefined ? note : `${end.output}\n\n${note}`;
+          return { content: [{ type: "text", text }], structuredContent };
+        }
+        const error = end.error ?? { code: "INTERNAL", message: `The run ended with status ${end.status}.` };
+        return {
+          content: [
+            { type: "text", text: `The agent's run ${end.status} (${error.code}): ${error.message}` },
+          ],
+          structuredContent,
+          isError: true,
+        };
+      } catch (error) {
+        const text = isPlutoError(error)
+          ? `${error.code}: ${error.message}`
+          : `INTERNAL: the run could not be recorded (${errorMessage(error)}).`;
+        return { content: [{ type: "text", text }], isError: true };
+      }
+    },
+  );
+}
