@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { AgentCatalog } from "./agents/agent-catalog.js";
 import type { AgentDefinition } from "./agents/agent-definition.js";
+import { TenantAgents } from "./agents/tenant-agents.js";
 import { loadConfig } from "./config/load-config.js";
 import type { PlutoConfig } from "./config/pluto-config.js";
 import { PlutoError } from "./core/errors.js";
@@ -42,7 +42,7 @@ export interface RuntimeOptions {
 /** The object graph of one Pluto process in simple mode. */
 export interface Runtime {
   config: PlutoConfig;
-  agents: AgentCatalog;
+  agents: TenantAgents;
   sessions: SessionStore;
   memory: MemoryStore;
   artifacts: ArtifactStore;
@@ -68,8 +68,9 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const sessions = createSessionStore(config);
   const memory = createMemoryStore(config);
   const artifacts = createArtifactStore(config);
-  const agents = new AgentCatalog({
+  const agents = new TenantAgents({
     agentsDir: config.agentsDir,
+    dataDir: config.dataDir,
     providerNames: Object.keys(config.providers),
   });
   const registry = createModelRegistry({ providers: config.providers, env });

@@ -26,7 +26,11 @@ export interface RunTools {
 
 /** Dependencies of {@link RunManager}; built once by `runtime.ts`. */
 export interface RunManagerOptions {
-  agents: { get(name: string): Promise<AgentDefinition>; list(): Promise<{ name: string }[]> };
+  /** Agent definitions per tenant (`TenantAgents`); `tenant` defaults to the default tenant. */
+  agents: {
+    get(name: string, tenant?: string): Promise<AgentDefinition>;
+    list(tenant?: string): Promise<{ name: string }[]>;
+  };
   sessions: SessionStore;
   memory: MemoryStore;
   artifacts: ArtifactStore;
@@ -91,7 +95,7 @@ export class RunManager {
       throw new PlutoError("BAD_REQUEST", "The input is empty. Send the message text in `input`.");
     }
     const scope = scopeOf(request.agent, request.tenant ?? DEFAULT_TENANT);
-    const agent = await this.#options.agents.get(scope.agent);
+    const agent = await this.#options.agents.get(scope.agent, scope.tenant);
     const session =
       request.sessionId === undefined ? newSessionId() : assertSafeName("session", request.sessionId);
     if (request.sessionId !== undefined) {
@@ -118,10 +122,10 @@ export class RunManager {
     return { runId, key, result, unsubscribe };
   }
 
-  /** Aborts a queued or running run. @returns false when no such run is active in this process. */
-  abort(runId: string): boolean {
+  /** Aborts a queued or running run of `tenant`. @returns false when no such run of that tenant is active in this process. */
+  abort(runId: string, tenant: string = DEFAULT_TENANT): boolean {
     const run = this.#active.get(runId);
-    if (run === undefined) return false;
+    if (run === undefined || run.key.tenant !== tenant) return false;
     run.controller.abort();
     return true;
   }
@@ -159,7 +163,7 @@ export class RunManager {
     if (!isSafeName(sessionId)) return undefined;
     const known = this.#knownSessions.get(`${tenant}/${sessionId}`);
     if (known !== undefined) return known;
-    for (const { name } of await this.#options.agents.list()) {
+    for (const { name } of await this.#options.agents.list(tenant)) {
       if (!isSafeName(name)) continue;
       const key: SessionKey = { tenant, agent: name, session: sessionId };
       if ((await this.#options.sessions.info(key)) !== undefined) {

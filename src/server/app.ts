@@ -15,9 +15,10 @@ import { sessionRoutes } from "./routes/session-routes.js";
 
 /** What the HTTP API needs; built by `runtime.ts`. */
 export interface AppOptions {
+  /** Agent definitions per tenant (`TenantAgents`); `tenant` defaults to the default tenant. */
   agents: {
-    get(name: string): Promise<AgentDefinition>;
-    list(): Promise<{ name: string; description: string; valid: boolean }[]>;
+    get(name: string, tenant?: string): Promise<AgentDefinition>;
+    list(tenant?: string): Promise<{ name: string; description: string; valid: boolean }[]>;
   };
   runs: RunManager;
   sessions: SessionStore;

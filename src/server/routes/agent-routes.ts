@@ -1,14 +1,20 @@
 import { Hono } from "hono";
 import { assertSafeName } from "../../core/names.js";
 import type { AppOptions } from "../app.js";
+import { identityOf } from "../request-identity.js";
 
 /** `GET /agents` and `GET /agents/{agent}`. */
 export function agentRoutes(options: AppOptions): Hono {
   const routes = new Hono();
-  routes.get("/agents", async (context) => context.json({ agents: await options.agents.list() }));
+  routes.get("/agents", async (context) =>
+    context.json({ agents: await options.agents.list(identityOf(context).tenant) }),
+  );
   routes.get("/agents/:agent", async (context) => {
     // Validate here too: the name comes from the URL and must never reach a catalog (or a path) unchecked.
-    const agent = await options.agents.get(assertSafeName("agent", context.req.param("agent")));
+    const agent = await options.agents.get(
+      assertSafeName("agent", context.req.param("agent")),
+      identityOf(context).tenant,
+    );
     return context.json({
       name: agent.name,
       description: agent.description,

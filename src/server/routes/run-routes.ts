@@ -4,6 +4,7 @@ import { isPlutoError, PlutoError } from "../../core/errors.js";
 import type { RunEndEvent } from "../../core/events.js";
 import type { AppOptions } from "../app.js";
 import { readJsonBody } from "../request-body.js";
+import { identityOf } from "../request-identity.js";
 import { CreateRunBody } from "../schemas.js";
 import { EventQueue, writeEvent } from "../sse.js";
 
@@ -28,6 +29,7 @@ export function runRoutes(options: AppOptions): Hono {
     const agentName = context.req.param("agent");
     const body = await readJsonBody(context, CreateRunBody);
     const start = {
+      tenant: identityOf(context).tenant,
       agent: agentName,
       input: body.input,
       ...(body.session_id === undefined ? {} : { sessionId: body.session_id }),
@@ -77,7 +79,7 @@ export function runRoutes(options: AppOptions): Hono {
 
   routes.post("/runs/:run/abort", (context) => {
     const runId = context.req.param("run");
-    if (!options.runs.abort(runId)) {
+    if (!options.runs.abort(runId, identityOf(context).tenant)) {
       throw new PlutoError(
         "RUN_NOT_FOUND",
         `No active run ${JSON.stringify(runId.slice(0, 80))}: it has ended or never existed.`,

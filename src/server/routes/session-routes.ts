@@ -3,6 +3,7 @@ import { streamSSE } from "hono/streaming";
 import { PlutoError } from "../../core/errors.js";
 import type { SessionEvent } from "../../core/events.js";
 import type { AppOptions } from "../app.js";
+import { identityOf } from "../request-identity.js";
 import { EventQueue, writeEvent } from "../sse.js";
 
 /** Parses a non-negative integer position; @throws PlutoError `BAD_REQUEST`. */
@@ -23,7 +24,7 @@ export function sessionRoutes(options: AppOptions): Hono {
   const routes = new Hono();
   routes.get("/sessions/:session/events", async (context) => {
     const sessionId = context.req.param("session");
-    const key = await options.runs.findSession(sessionId);
+    const key = await options.runs.findSession(sessionId, identityOf(context).tenant);
     if (key === undefined) {
       throw new PlutoError(
         "SESSION_NOT_FOUND",

@@ -12,6 +12,8 @@ export interface AtomicWriteOptions {
    * @default true
    */
   fsync?: boolean;
+  /** File mode of the new file. @default 0o644 */
+  mode?: number;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function writeFileAtomic(
   await ensureDirectory(directory, { fsync });
   const temporary = join(directory, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   try {
-    const handle = await open(temporary, "wx", 0o644);
+    const handle = await open(temporary, "wx", options.mode ?? 0o644);
     try {
       await handle.writeFile(data);
       if (fsync) await handle.sync();
