@@ -39,7 +39,7 @@ export function toRedisError(error: unknown, operation: RedisOperation, uncertai
   if (isRedisReplyError(error)) {
     return new PlutoError(
       "INTERNAL",
-      `Redis refused the ${operation}: ${reason}. Check the server's configuration (maxmemory-policy noeviction, Redis >= 6.2) and its logs.`,
+      `Redis refused the ${operation}: ${reason}. Check the server's configuration (maxmemory-policy noeviction, Redis >= 6.0) and its logs.`,
       { details, cause: error },
     );
   }
