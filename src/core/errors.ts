@@ -26,6 +26,7 @@ export type ErrorCode =
   | "PAYLOAD_TOO_LARGE"
   | "UNAUTHORIZED"
   | "NOT_FOUND"
+  | "BACKEND_UNAVAILABLE"
   | "INTERNAL";
 
 /** Options for {@link PlutoError}. */

@@ -1,26 +1,89 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
 import { PlutoError } from "../core/errors.js";
+import { DEFAULT_TENANT } from "../core/scope.js";
+import type { ApiKeyStore } from "../services/auth/api-key-store.js";
+import { verifyApiKey } from "../services/auth/api-keys.js";
+import type { AppEnv, RequestIdentity } from "./request-identity.js";
+
+/** Name of the cookie a one-time login link sets (HttpOnly, SameSite=Strict). */
+export const SESSION_COOKIE = "pluto_session";
+
+/** Options for {@link authenticate}. */
+export interface AuthenticateOptions {
+  /** `server.auth.token`: a bootstrap credential acting as the default tenant's admin. */
+  token?: string;
+  /** Tenant API keys (and login cookies); with at least one live key, every request must authenticate. */
+  apiKeys?: ApiKeyStore;
+  /** How long the "are there any keys" answer is cached, in ms. @default 1000 */
+  keyCheckIntervalMs?: number;
+}
 
 /**
- * Bearer-token middleware: when `token` is set, every request must carry `Authorization: Bearer <token>`.
- * Compared in constant time over SHA-256 digests, so neither content nor length leaks. Tokens are never
- * accepted in query strings. @throws PlutoError `UNAUTHORIZED` (401).
+ * Resolves the caller's identity (tenant and role) from `Authorization: Bearer <token>` — the
+ * bootstrap token or a tenant API key — or from the login cookie, and stores it for the routes
+ * (`identityOf`). Tokens in query strings are never read. When no token is configured and no API key
+ * exists (simple mode on loopback), requests pass as the default tenant's admin.
+ * Comparisons are constant-time over SHA-256 digests. @throws PlutoError `UNAUTHORIZED` (401).
  */
-export function bearerAuth(token: string): MiddlewareHandler {
-  const expected = createHash("sha256").update(token).digest();
-  return async (context, next) => {
-    const header = context.req.header("authorization") ?? "";
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    const given = createHash("sha256")
-      .update(match?.[1] ?? "")
-      .digest();
-    if (match === null || !timingSafeEqual(given, expected)) {
+export function authenticate(
+  options: AuthenticateOptions,
+): MiddlewareHandler<AppEnv> & { keysChanged(): void } {
+  const expected = options.token === undefined ? undefined : digest(options.token);
+  let keysKnownAt = 0;
+  let haveKeys = false;
+  const anyKeys = async (): Promise<boolean> => {
+    if (options.apiKeys === undefined) return false;
+    const now = Date.now();
+    if (now - keysKnownAt > (options.keyCheckIntervalMs ?? 1000)) {
+      haveKeys = (await options.apiKeys.list()).some((record) => record.revokedAt === undefined);
+      keysKnownAt = now;
+    }
+    return haveKeys;
+  };
+
+  const middleware = async (context: Context<AppEnv>, next: () => Promise<void>) => {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(context.req.header("authorization") ?? "")?.[1];
+    const cookie = bearer === undefined ? getCookie(context, SESSION_COOKIE) : undefined;
+    const presented = bearer ?? cookie;
+    let identity: RequestIdentity | undefined;
+    if (presented !== undefined) {
+      if (expected !== undefined && timingSafeEqual(digest(presented), expected) && bearer !== undefined) {
+        identity = { tenant: DEFAULT_TENANT, role: "admin" };
+      } else if (options.apiKeys !== undefined) {
+        const record = await verifyApiKey(options.apiKeys, presented);
+        const kind = record?.kind ?? "api";
+        const usable =
+          record !== undefined &&
+          (bearer !== undefined ? kind === "api" : kind === "cookie") &&
+          (record.expiresAt === undefined || Date.parse(record.expiresAt) > Date.now());
+        if (usable) identity = { tenant: record.tenant, role: record.role, keyId: record.id };
+      }
+    } else if (expected === undefined && !(await anyKeys())) {
+      identity = { tenant: DEFAULT_TENANT, role: "admin" };
+    }
+    if (identity === undefined) {
       throw new PlutoError(
         "UNAUTHORIZED",
-        "Missing or wrong API token. Send the header `Authorization: Bearer <token>` with the token from server.auth.token in pluto.yaml.",
+        "Missing or wrong API token. Send `Authorization: Bearer <token>` with an API key (`pluto keys create`) or server.auth.token from pluto.yaml.",
       );
     }
+    context.set("identity", identity);
     await next();
   };
+  return Object.assign(middleware, {
+    keysChanged: () => {
+      keysKnownAt = 0;
+    },
+  });
+}
+
+/** Bearer-token check for a single fixed token (kept for route groups that need only the bootstrap token). */
+export function bearerAuth(token: string): MiddlewareHandler {
+  return authenticate({ token }) as unknown as MiddlewareHandler;
+}
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value).digest();
 }

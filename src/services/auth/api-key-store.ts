@@ -15,6 +15,13 @@ export interface ApiKeyRecord {
   createdAt: string;
   /** ISO-8601 revocation time; a revoked key never authenticates again. */
   revokedAt?: string;
+  /**
+   * `api` (default): a bearer API key; `login`: a one-time login link token, exchanged once for a
+   * `cookie` token, which authenticates browser requests through the HttpOnly session cookie.
+   */
+  kind?: "api" | "login" | "cookie";
+  /** ISO-8601 expiry; absent for API keys, which live until revoked. */
+  expiresAt?: string;
 }
 
 /**

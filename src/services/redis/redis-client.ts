@@ -78,7 +78,7 @@ export async function waitForRedis(redis: Redis, timeoutMs = 5000): Promise<void
       redis.off("ready", onReady);
       reject(
         new PlutoError(
-          "INTERNAL",
+          "BACKEND_UNAVAILABLE",
           `Redis did not become ready within ${timeoutMs} ms (status ${redis.status}). Check that the server is running and the URL is right.`,
           { retryable: true, details: { backend: "redis", status: redis.status } },
         ),

@@ -47,7 +47,7 @@ export function toRedisError(error: unknown, operation: RedisOperation, uncertai
     ? " The write may or may not have been applied: read the session's info() before retrying."
     : "";
   return new PlutoError(
-    "INTERNAL",
+    "BACKEND_UNAVAILABLE",
     `Redis is unreachable during ${operation} (${reason}). Check that the Redis server is running and that the configured URL is right; the client reconnects by itself.${outcome}`,
     { details, cause: error, retryable: true },
   );

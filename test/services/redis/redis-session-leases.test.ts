@@ -181,7 +181,7 @@ describe.skipIf(url === undefined)("RedisSessionLeases", () => {
     const { redis, leases } = await worker("worker-a");
     redis.disconnect();
     const error = await rejection(leases.acquire(key, { ttlMs: 1000 }));
-    expect(error).toMatchObject({ code: "INTERNAL", retryable: true });
+    expect(error).toMatchObject({ code: "BACKEND_UNAVAILABLE", retryable: true });
     expect(error.message).toMatch(/Redis is unreachable during lease acquire/);
   });
 
@@ -197,7 +197,7 @@ describe.skipIf(url === undefined)("RedisSessionLeases", () => {
     const lease: SessionLease = await leases.acquire(key, { ttlMs: 150 });
     redis.disconnect();
     await waitUntil(() => lease.lost.aborted, 1000);
-    expect(errors[0]).toMatchObject({ code: "INTERNAL", retryable: true });
+    expect(errors[0]).toMatchObject({ code: "BACKEND_UNAVAILABLE", retryable: true });
     expect(lease.lost.reason).toMatchObject({ code: "RUN_INTERRUPTED" });
     await lease.release();
   });

@@ -47,7 +47,7 @@ describe.skipIf(url === undefined)("Redis unreachable mid-append (TCP proxy cut)
   it("a cut in the middle of the request fails the append clearly and writes nothing; appends work once Redis is back", async () => {
     proxy.cutAfter(300_000);
     const error = await rejection(store.append(key, bigBatch(), { expectedSeq: 2 }));
-    expect(error).toMatchObject({ code: "INTERNAL", retryable: true });
+    expect(error).toMatchObject({ code: "BACKEND_UNAVAILABLE", retryable: true });
     expect(error.details).toMatchObject({ backend: "redis", operation: "session append" });
     expect(error.message).toMatch(/Redis is unreachable during session append/);
     expect(error.message).toMatch(/may or may not have been applied/);
@@ -57,7 +57,7 @@ describe.skipIf(url === undefined)("Redis unreachable mid-append (TCP proxy cut)
     const startedAt = Date.now();
     const offline = await rejection(store.append(key, [textEvent("c")], { expectedSeq: 2 }));
     expect(Date.now() - startedAt).toBeLessThan(1000);
-    expect(offline).toMatchObject({ code: "INTERNAL", retryable: true });
+    expect(offline).toMatchObject({ code: "BACKEND_UNAVAILABLE", retryable: true });
     expect((await rejection(store.read(key))).message).toMatch(/Redis is unreachable during session read/);
 
     await proxy.up();
@@ -70,7 +70,7 @@ describe.skipIf(url === undefined)("Redis unreachable mid-append (TCP proxy cut)
   it("a cut after Redis ran the script but before the reply leaves the whole batch, and a retry sees the truth", async () => {
     proxy.cutBeforeReply();
     const error = await rejection(store.append(key, bigBatch(), { expectedSeq: 2 }));
-    expect(error).toMatchObject({ code: "INTERNAL", retryable: true });
+    expect(error).toMatchObject({ code: "BACKEND_UNAVAILABLE", retryable: true });
     // The reply existed, so the script ran: all 50 events are there although the caller got an error.
     expect(await truth.info(key)).toMatchObject({ lastSeq: 52 });
     const events = await truth.read(key);
@@ -90,7 +90,7 @@ describe.skipIf(url === undefined)("Redis unreachable mid-append (TCP proxy cut)
     const offline = createRedisClient({ url: `redis://127.0.0.1:${proxy.port}`, connectTimeoutMs: 200 });
     try {
       const waited = await rejection(waitForRedis(offline, 300));
-      expect(waited).toMatchObject({ code: "INTERNAL", retryable: true });
+      expect(waited).toMatchObject({ code: "BACKEND_UNAVAILABLE", retryable: true });
       const startedAt = Date.now();
       const error = await rejection(new RedisSessionStore({ redis: offline, prefix }).info(key));
       expect(Date.now() - startedAt).toBeLessThan(1000);
