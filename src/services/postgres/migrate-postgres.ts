@@ -42,7 +42,7 @@ export function migrationLockKey(schema: string): number {
  * the runner holds a PostgreSQL advisory lock ({@link migrationLockKey}) in `wait` mode, so the first
  * caller migrates and the others wait, then find nothing to do.
  * @returns the names of the migrations this call applied (`[]` when the schema was up to date).
- * @throws PlutoError `CONFIG_INVALID` for a bad schema name or neither `url` nor `pool`; `INTERNAL`
+ * @throws PlutoError `CONFIG_INVALID` for a bad schema name or neither `url` nor `pool`; `BACKEND_UNAVAILABLE`
  *   (retryable) when PostgreSQL is unreachable; `INTERNAL` when a migration fails (nothing applied).
  */
 export async function migratePostgres(options: MigratePostgresOptions): Promise<string[]> {

@@ -5,8 +5,8 @@ import { type ErrorCode, isPlutoError, PlutoError } from "../../core/errors.js";
  * the error is born: lost connections, refused connections and timeouts may succeed when repeated.
  */
 
-/** Code for "the database cannot be reached"; see the backend docs. */
-const UNAVAILABLE: ErrorCode = "INTERNAL";
+/** Code for "the database cannot be reached or timed out" (HTTP 503). */
+const UNAVAILABLE: ErrorCode = "BACKEND_UNAVAILABLE";
 
 /** Node socket errors that mean the server is unreachable or went away. */
 const NETWORK_CODES = new Set([
@@ -44,7 +44,7 @@ function isUnavailable(error: unknown): boolean {
  * Maps an error from a PostgreSQL call. A {@link PlutoError} passes through unchanged.
  * @param action what was being done, for the message (e.g. `appending to session "s1"`).
  * @param schema the configured schema, named when tables are missing.
- * @returns a PlutoError: `INTERNAL` with `retryable: true`
+ * @returns a PlutoError: `BACKEND_UNAVAILABLE` with `retryable: true`
  *   and details `{ backend: "postgres", reason: "unavailable" | "timeout", sqlState? }` when the server is
  *   unreachable, the connection dropped or a statement timed out; `INTERNAL` (reason `missing-tables`)
  *   naming `pluto migrate` when the tables are missing; `INTERNAL` (reason `query-failed`) otherwise.

@@ -95,7 +95,7 @@ export class PostgresSessionStore implements SessionStore {
     return Number(result.rows[0]?.last_seq ?? 0);
   }
 
-  /** See {@link SessionStore.append}. Also throws `INTERNAL` (retryable) when PostgreSQL is unreachable. */
+  /** See {@link SessionStore.append}. Also throws `BACKEND_UNAVAILABLE` (retryable) when PostgreSQL is unreachable. */
   async append(key: SessionKey, events: RunEvent[], options: AppendOptions): Promise<SessionEvent[]> {
     const checked = checkSessionKey(key);
     const expectedSeq = checkAppend(events, options);

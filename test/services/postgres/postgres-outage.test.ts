@@ -12,7 +12,7 @@ const url = await postgresUrlOrSkip();
 
 /** The error every call gets while PostgreSQL cannot be reached. */
 function expectUnavailable(error: PlutoError, action: string): void {
-  expect(error.code).toBe("INTERNAL");
+  expect(error.code).toBe("BACKEND_UNAVAILABLE");
   expect(error.retryable).toBe(true);
   expect(error.details).toMatchObject({ backend: "postgres", reason: "unavailable" });
   expect(error.message).toContain(`PostgreSQL is unreachable or dropped the connection while ${action}`);
