@@ -6,6 +6,7 @@ import { writeFileAtomic } from "../fs/atomic-write.js";
 import { KeyedLock } from "../fs/keyed-lock.js";
 import { scopeDirectory } from "../fs/scope-directory.js";
 import { addBullet } from "./day-note.js";
+import { FsMemoryIndex } from "./fs-memory-index.js";
 import {
   assertMemoryDocument,
   checkMarkdown,
@@ -14,7 +15,6 @@ import {
   isDay,
   sortDocuments,
 } from "./memory-document.js";
-import { searchDocuments } from "./memory-search.js";
 import {
   LONG_TERM_DOCUMENT,
   type MemoryDocument,
@@ -33,6 +33,19 @@ export interface FsMemoryStoreOptions {
    * @default "batch"
    */
   fsync?: FsyncPolicy;
+  /** The derived search index (docs/memory-search.md). */
+  index?: {
+    /**
+     * Minimum milliseconds between two stat passes that look for hand-edited files; an edit is seen by
+     * the first search starting at least this long after it. 0 checks on every search.
+     * @default 1000
+     */
+    checkIntervalMs?: number;
+    /** Save each scope's index to `<agent folder>/.index.json` for a fast warm start. @default true */
+    persist?: boolean;
+    /** How many scopes keep an index in memory; the least recently searched is dropped (and saved) beyond it. @default 64 */
+    maxScopes?: number;
+  };
 }
 
 /**
@@ -40,15 +53,54 @@ export interface FsMemoryStoreOptions {
  * `<agent>/YYYY-MM-DD.md` daily notes and `<agent>/MEMORY.md`. Every change replaces its file
  * atomically; `add` reads, edits and rewrites the day file under a per-file in-process lock, so hand
  * edits made between calls are kept. One process per data directory.
+ *
+ * `search` uses a derived MiniSearch index per scope ({@link FsMemoryIndex}): built from the files on
+ * first use, updated by this store's own writes at once and by hand edits through a stat pass at most
+ * once per `index.checkIntervalMs`.
  */
 export class FsMemoryStore implements MemoryStore {
   readonly #dataDir: string;
   readonly #fsync: boolean;
   readonly #lock = new KeyedLock();
+  readonly #indexOptions: { checkIntervalMs: number; persist: boolean; maxScopes: number };
+  /** Scope folder → index, least recently used first. */
+  readonly #indexes = new Map<string, FsMemoryIndex>();
 
   constructor(options: FsMemoryStoreOptions) {
     this.#dataDir = options.dataDir;
     this.#fsync = (options.fsync ?? "batch") !== "never";
+    this.#indexOptions = {
+      checkIntervalMs: options.index?.checkIntervalMs ?? 1000,
+      persist: options.index?.persist ?? true,
+      maxScopes: Math.max(1, options.index?.maxScopes ?? 64),
+    };
+  }
+
+  /** The scope's index (created empty and built on first search); marks it recently used. */
+  #index(directory: string): FsMemoryIndex {
+    let index = this.#indexes.get(directory);
+    if (index !== undefined) {
+      this.#indexes.delete(directory);
+    } else {
+      index = new FsMemoryIndex({
+        directory,
+        checkIntervalMs: this.#indexOptions.checkIntervalMs,
+        persist: this.#indexOptions.persist,
+      });
+      for (const [oldest, evicted] of this.#indexes) {
+        if (this.#indexes.size < this.#indexOptions.maxScopes) break;
+        this.#indexes.delete(oldest);
+        void evicted.close().catch(() => {});
+      }
+    }
+    this.#indexes.set(directory, index);
+    return index;
+  }
+
+  /** Tells a loaded index that the store replaced `document` with `markdown`. */
+  async #indexed(scope: Scope, document: MemoryDocument, markdown: string): Promise<void> {
+    const index = this.#indexes.get(scopeDirectory(this.#dataDir, scope, "memory"));
+    await index?.update(document, markdown);
   }
 
   /** Absolute path of a document. @throws PlutoError `INVALID_NAME`. */
@@ -74,6 +126,7 @@ export class FsMemoryStore implements MemoryStore {
     await this.#lock.run(path, async () => {
       const markdown = addBullet(await this.#read(path), day, section, text);
       await writeFileAtomic(path, markdown, { fsync: this.#fsync });
+      await this.#indexed(scope, day, markdown);
     });
   }
 
@@ -86,7 +139,10 @@ export class FsMemoryStore implements MemoryStore {
   async write(scope: Scope, document: MemoryDocument, markdown: string): Promise<void> {
     const path = this.pathOf(scope, document);
     checkMarkdown(markdown);
-    await this.#lock.run(path, () => writeFileAtomic(path, markdown, { fsync: this.#fsync }));
+    await this.#lock.run(path, async () => {
+      await writeFileAtomic(path, markdown, { fsync: this.#fsync });
+      await this.#indexed(scope, document, markdown);
+    });
   }
 
   /** See {@link MemoryStore.list}. Files whose names are not documents (`notes.txt`, `2026-02-30.md`) are ignored. */
@@ -105,14 +161,17 @@ export class FsMemoryStore implements MemoryStore {
     return sortDocuments(documents);
   }
 
-  /** See {@link MemoryStore.search}; reads every document of the scope and ranks as `memory-search.ts` describes. */
+  /** See {@link MemoryStore.search}; ranked by the scope's index as docs/memory-search.md describes. */
   async search(scope: Scope, query: string, options?: { limit?: number }): Promise<MemoryHit[]> {
-    scopeDirectory(this.#dataDir, scope, "memory");
+    const directory = scopeDirectory(this.#dataDir, scope, "memory");
     const limit = checkSearchLimit(options?.limit);
-    const documents = await this.list(scope);
-    const all = await Promise.all(
-      documents.map(async (document) => ({ document, markdown: (await this.read(scope, document)) ?? "" })),
-    );
-    return searchDocuments(all, query, limit);
+    return this.#index(directory).search(query, limit);
+  }
+
+  /** Saves changed indexes and drops them from memory; the store stays usable (indexes reload on demand). */
+  async close(): Promise<void> {
+    const indexes = [...this.#indexes.values()];
+    this.#indexes.clear();
+    await Promise.all(indexes.map((index) => index.close()));
   }
 }
