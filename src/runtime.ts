@@ -3,21 +3,17 @@ import type { AgentDefinition } from "./agents/agent-definition.js";
 import { TenantAgents } from "./agents/tenant-agents.js";
 import { loadConfig } from "./config/load-config.js";
 import type { PlutoConfig } from "./config/pluto-config.js";
-import { PlutoError } from "./core/errors.js";
 import type { Scope } from "./core/scope.js";
 import { createModelRegistry } from "./llm/providers.js";
 import { createStreamStep } from "./llm/stream-step.js";
-import { EventBus } from "./runs/event-bus.js";
 import { RunManager } from "./runs/run-manager.js";
+import { buildState } from "./runtime/build-state.js";
 import type { ArtifactStore } from "./services/artifact/artifact-store.js";
-import { FsArtifactStore } from "./services/artifact/fs-artifact-store.js";
-import { InMemoryArtifactStore } from "./services/artifact/in-memory-artifact-store.js";
-import { FsMemoryStore } from "./services/memory/fs-memory-store.js";
-import { InMemoryMemoryStore } from "./services/memory/in-memory-memory-store.js";
+import type { ApiKeyStore } from "./services/auth/api-key-store.js";
+import type { EventFanout } from "./services/coordination/coordination.js";
 import type { MemoryStore } from "./services/memory/memory-store.js";
-import { FsSessionStore } from "./services/session/fs-session-store.js";
-import { InMemorySessionStore } from "./services/session/in-memory-session-store.js";
 import type { SessionStore } from "./services/session/session-store.js";
+import type { TaskStore } from "./services/task/task-store.js";
 import { McpPool } from "./tools/mcp/mcp-pool.js";
 import { createToolset } from "./tools/toolset.js";
 
@@ -39,23 +35,26 @@ export interface RuntimeOptions {
   log?: RuntimeLog;
 }
 
-/** The object graph of one Pluto process in simple mode. */
+/** The object graph of one Pluto process. */
 export interface Runtime {
   config: PlutoConfig;
   agents: TenantAgents;
   sessions: SessionStore;
   memory: MemoryStore;
   artifacts: ArtifactStore;
-  bus: EventBus;
+  tasks: TaskStore;
+  apiKeys: ApiKeyStore;
+  bus: EventFanout;
   runs: RunManager;
-  /** Stops MCP servers and flushes the stores. */
+  /** Stops MCP servers, then closes stores, pools and connections. */
   close(): Promise<void>;
 }
 
 /**
- * The one composition root (DESIGN.md, layers): reads `pluto.yaml`, builds the stores its services name,
- * the agent catalog, the provider registry, the MCP pool and the run manager. Nothing else constructs
- * these objects. @throws PlutoError `CONFIG_INVALID` for a bad config file.
+ * The one composition root (DESIGN.md, layers): reads `pluto.yaml`, builds the state services its
+ * `services` section names (`runtime/build-state.ts`), the agent catalogs, the provider registry, the
+ * MCP pool and the run manager. Nothing else constructs these objects.
+ * @throws PlutoError `CONFIG_INVALID` for a bad config file; `BACKEND_UNAVAILABLE` when a configured server is down.
  */
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const env = options.env ?? process.env;
@@ -65,9 +64,8 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     env,
     ...(options.configFile === undefined ? {} : { file: options.configFile }),
   });
-  const sessions = createSessionStore(config);
-  const memory = createMemoryStore(config);
-  const artifacts = createArtifactStore(config);
+  const state = await buildState(config, log);
+  const { sessions, memory, artifacts, bus } = state;
   const agents = new TenantAgents({
     agentsDir: config.agentsDir,
     dataDir: config.dataDir,
@@ -79,7 +77,6 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     log: (message, level) =>
       log(level, level === "error" ? `${message} Runs continue without this server's tools.` : message),
   });
-  const bus = new EventBus();
 
   const runs = new RunManager({
     agents,
@@ -87,6 +84,8 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     memory,
     artifacts,
     bus,
+    ...(state.leases === undefined ? {} : { leases: state.leases }),
+    ...(state.leaseTtlMs === undefined ? {} : { leaseTtlMs: state.leaseTtlMs }),
     streamStepFor: (agent: AgentDefinition) =>
       createStreamStep({ registry, models: [agent.model, ...agent.fallbackModels], retry: config.retry }),
     toolsFor: async (agent: AgentDefinition, scope: Scope) => {
@@ -102,51 +101,13 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     sessions,
     memory,
     artifacts,
+    tasks: state.tasks,
+    apiKeys: state.apiKeys,
     bus,
     runs,
     async close() {
       await mcp.close();
-      await Promise.all([sessions.close?.(), memory.close?.(), artifacts.close?.()]);
+      await state.close();
     },
   };
-}
-
-function createSessionStore(config: PlutoConfig): SessionStore {
-  const service = config.services.session;
-  switch (service.backend) {
-    case "memory":
-      return new InMemorySessionStore();
-    case "filesystem":
-      return new FsSessionStore({ dataDir: config.dataDir, fsync: service.fsync });
-    default:
-      throw notWired(`services.session.backend: ${service.backend}`);
-  }
-}
-
-function createMemoryStore(config: PlutoConfig): MemoryStore {
-  const service = config.services.memory;
-  switch (service.backend) {
-    case "memory":
-      return new InMemoryMemoryStore();
-    case "filesystem":
-      return new FsMemoryStore({ dataDir: config.dataDir });
-    default:
-      throw notWired(`services.memory.backend: ${service.backend}`);
-  }
-}
-
-function createArtifactStore(config: PlutoConfig): ArtifactStore {
-  const service = config.services.artifacts;
-  switch (service.backend) {
-    case "memory":
-      return new InMemoryArtifactStore();
-    case "filesystem":
-      return new FsArtifactStore({ dataDir: config.dataDir });
-    default:
-      throw notWired(`services.artifacts.backend: ${service.backend}`);
-  }
-}
-
-function notWired(setting: string): PlutoError {
-  return new PlutoError("CONFIG_INVALID", `${setting} is not available in this build yet.`);
 }

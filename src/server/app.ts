@@ -4,11 +4,14 @@ import type { AgentDefinition } from "../agents/agent-definition.js";
 import { isPlutoError, PlutoError } from "../core/errors.js";
 import type { RunManager } from "../runs/run-manager.js";
 import type { ArtifactStore } from "../services/artifact/artifact-store.js";
+import type { ApiKeyStore } from "../services/auth/api-key-store.js";
 import type { SessionStore } from "../services/session/session-store.js";
-import { bearerAuth } from "./auth.js";
+import type { TaskStore } from "../services/task/task-store.js";
+import { authenticate } from "./auth.js";
 import { statusForCode } from "./error-status.js";
 import { mcpRoutes } from "./mcp/mcp-routes.js";
 import { openaiRoutes } from "./openai/openai-routes.js";
+import type { AppEnv } from "./request-identity.js";
 import { agentRoutes } from "./routes/agent-routes.js";
 import { runRoutes } from "./routes/run-routes.js";
 import { sessionRoutes } from "./routes/session-routes.js";
@@ -24,10 +27,14 @@ export interface AppOptions {
   sessions: SessionStore;
   /** Artifacts served as MCP resources at `/mcp/{agent}`; without it the MCP servers offer no resources. */
   artifacts?: ArtifactStore;
+  /** Protocol tasks (Agent Protocol, A2A), shared by every worker. */
+  tasks?: TaskStore;
   /** Largest request body in bytes; larger bodies get 413. */
   maxBodyBytes: number;
-  /** When set, `/api/*`, `/v1/*` and `/mcp/*` require `Authorization: Bearer <token>`. */
+  /** `server.auth.token`: when set, every route but health checks and agent cards needs a credential. */
   authToken?: string;
+  /** Tenant API keys and login cookies; with at least one key, every non-public route needs a credential. */
+  apiKeys?: ApiKeyStore;
   /** True once start-up finished (for `/readyz`). */
   ready: () => boolean;
   /** Receives unexpected errors (they are hidden from clients). */
@@ -38,17 +45,20 @@ export interface AppOptions {
  * The HTTP API (issue "v0.1 core", HTTP): health, agents, runs with JSON or SSE, session replay, abort.
  * Every error leaves as `{"error": {"code", "message", "details"}}`.
  */
-export function createApp(options: AppOptions): Hono {
-  const app = new Hono();
+export function createApp(options: AppOptions): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
 
   app.get("/healthz", (context) => context.json({ status: "ok" }));
   app.get("/readyz", (context) =>
     options.ready() ? context.json({ status: "ready" }) : context.json({ status: "starting" }, 503),
   );
 
-  const api = new Hono();
-  if (options.authToken !== undefined) api.use("*", bearerAuth(options.authToken));
-  api.use(
+  const auth = authenticate({
+    ...(options.authToken === undefined ? {} : { token: options.authToken }),
+    ...(options.apiKeys === undefined ? {} : { apiKeys: options.apiKeys }),
+  });
+  app.use("*", (context, next) => (isPublicPath(context.req.path) ? next() : auth(context, next)));
+  app.use(
     "*",
     bodyLimit({
       maxSize: options.maxBodyBytes,
@@ -60,6 +70,7 @@ export function createApp(options: AppOptions): Hono {
       },
     }),
   );
+  const api = new Hono<AppEnv>();
   api.route("/", agentRoutes(options));
   api.route("/", runRoutes(options));
   api.route("/", sessionRoutes(options));
@@ -81,4 +92,15 @@ export function createApp(options: AppOptions): Hono {
     );
   });
   return app;
+}
+
+/** Routes anyone may call: health checks, discovery documents and the login-link exchange. */
+function isPublicPath(path: string): boolean {
+  return (
+    path === "/healthz" ||
+    path === "/readyz" ||
+    path === "/login" ||
+    path.startsWith("/.well-known/") ||
+    /^\/a2a\/[^/]+\/\.well-known\//.test(path)
+  );
 }

@@ -28,6 +28,9 @@ export async function serveCommand(
     agents: runtime.agents,
     runs: runtime.runs,
     sessions: runtime.sessions,
+    artifacts: runtime.artifacts,
+    tasks: runtime.tasks,
+    apiKeys: runtime.apiKeys,
     maxBodyBytes: runtime.config.server.maxBodyBytes,
     ready: () => ready,
     onUnexpectedError: (error) =>
