@@ -99,6 +99,42 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
       setExit(await serveCommand(io, globals(), options));
     });
 
+  program
+    .command("migrate")
+    .description("apply pending PostgreSQL migrations for the services in pluto.yaml")
+    .action(async () => {
+      const { migrateCommand } = await import("./commands/migrate-command.js");
+      setExit(await migrateCommand(io, globals()));
+    });
+
+  const keys = program.command("keys").description("manage tenant API keys (stored hashed)");
+  keys
+    .command("create")
+    .description("create an API key and print its token once")
+    .option("-t, --tenant <tenant>", "tenant the key belongs to", "default")
+    .option("-r, --role <role>", "admin (manages agents and keys) or member (runs agents)", "member")
+    .option("-n, --name <name>", "a label for people")
+    .action(async (options: { tenant: string; role: string; name?: string }) => {
+      const { keysCreateCommand } = await import("./commands/keys-command.js");
+      setExit(await keysCreateCommand(io, globals(), options));
+    });
+  keys
+    .command("list")
+    .description("list API keys (never their tokens)")
+    .option("-t, --tenant <tenant>", "only this tenant's keys")
+    .action(async (options: { tenant?: string }) => {
+      const { keysListCommand } = await import("./commands/keys-command.js");
+      setExit(await keysListCommand(io, globals(), options));
+    });
+  keys
+    .command("revoke")
+    .description("revoke an API key at once")
+    .argument("<id>", "the key id from `pluto keys list`")
+    .action(async (id: string) => {
+      const { keysRevokeCommand } = await import("./commands/keys-command.js");
+      setExit(await keysRevokeCommand(io, globals(), { id }));
+    });
+
   try {
     await program.parseAsync(argv);
     return exitCode;
