@@ -1,10 +1,11 @@
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { PlutoError } from "../../core/errors.js";
 import { assertSafeName } from "../../core/names.js";
 import type { AppOptions } from "../app.js";
-import { bearerAuth } from "../auth.js";
+import { tokenUnlessAuthenticated } from "../openai/token-unless-authenticated.js";
+import { identityOf } from "../request-identity.js";
 import { isLoopbackHost } from "../start-server.js";
 import { createAgentMcpServer } from "./agent-mcp-server.js";
 
@@ -12,7 +13,14 @@ import { createAgentMcpServer } from "./agent-mcp-server.js";
 export type McpRoutesOptions = Pick<
   AppOptions,
   "agents" | "runs" | "artifacts" | "maxBodyBytes" | "authToken"
->;
+> & {
+  /**
+   * Authentication to run before every route, for mounting these routes outside `createApp` (which
+   * authenticates every non-public route itself). It may set the caller's identity
+   * (`request-identity.ts`), whose tenant scopes agents, sessions and artifacts. @default none (then only `authToken` is checked)
+   */
+  auth?: MiddlewareHandler;
+};
 
 /**
  * Every agent as an MCP server over Streamable HTTP (MCP specification 2025-06-18, transports;
@@ -24,25 +32,28 @@ export type McpRoutesOptions = Pick<
  * as the specification allows for servers without sessions.
  *
  * Errors before MCP starts use Pluto's HTTP error format: an unknown agent 404 `AGENT_NOT_FOUND`, a
- * hostile name 400 `INVALID_NAME`, a missing token 401. Without an auth token, a request whose `Host`
- * is not a loopback name is refused (401), which stops DNS-rebinding attacks from web pages (the
- * specification requires servers to guard against them).
+ * hostile name 400 `INVALID_NAME`. Authentication is the app's (or `options.auth`'s), with
+ * `Authorization: Bearer <authToken>` required when nothing authenticated the request before; agents,
+ * sessions and artifacts belong to the caller's tenant. A request vouched for by no credential (no token
+ * configured, no API key used) must name a loopback `Host`, else 401: this stops DNS-rebinding attacks
+ * from web pages, which the specification requires servers to guard against.
  */
 export function mcpRoutes(options: McpRoutesOptions): Hono {
   const routes = new Hono();
-  if (options.authToken !== undefined) {
-    routes.use("*", bearerAuth(options.authToken));
-  } else {
-    routes.use("*", async (context, next) => {
-      if (!isLoopbackHost(new URL(context.req.url).hostname)) {
-        throw new PlutoError(
-          "UNAUTHORIZED",
-          "MCP requests without an auth token are accepted only for a loopback Host (localhost, 127.0.0.1, [::1]). Set server.auth.token in pluto.yaml to serve MCP on other names.",
-        );
-      }
-      await next();
-    });
-  }
+  if (options.auth !== undefined) routes.use("*", options.auth);
+  routes.use("*", tokenUnlessAuthenticated(options.authToken));
+  routes.use("*", async (context, next) => {
+    // A request that no credential vouches for must name a loopback host: a web page that rebinds its
+    // own DNS name to 127.0.0.1 reaches this server under that name, never under "localhost".
+    const vouched = options.authToken !== undefined || identityOf(context).keyId !== undefined;
+    if (!vouched && !isLoopbackHost(new URL(context.req.url).hostname)) {
+      throw new PlutoError(
+        "UNAUTHORIZED",
+        "MCP requests without credentials are accepted only for a loopback Host (localhost, 127.0.0.1, [::1]). Set server.auth.token in pluto.yaml (or use an API key) to serve MCP on other names.",
+      );
+    }
+    await next();
+  });
   routes.use(
     "*",
     bodyLimit({
@@ -72,9 +83,11 @@ export function mcpRoutes(options: McpRoutesOptions): Hono {
   });
 
   routes.post("/:agent", async (context) => {
-    const agent = await options.agents.get(assertSafeName("agent", context.req.param("agent")));
+    const { tenant } = identityOf(context);
+    const agent = await options.agents.get(assertSafeName("agent", context.req.param("agent")), tenant);
     const server = createAgentMcpServer({
       agent,
+      tenant,
       runs: options.runs,
       ...(options.artifacts === undefined ? {} : { artifacts: options.artifacts }),
     });

@@ -1,23 +1,31 @@
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { isPlutoError, PlutoError } from "../../core/errors.js";
 import type { FinishReason, SessionEvent } from "../../core/events.js";
 import { assertSafeName } from "../../core/names.js";
 import type { AppOptions } from "../app.js";
-import { bearerAuth } from "../auth.js";
 import { readJsonBody } from "../request-body.js";
+import { identityOf } from "../request-identity.js";
 import { EventQueue } from "../sse.js";
 import { type CompletionIdentity, chatCompletion, chatFinishReason } from "./chat-completion-objects.js";
 import { ChatCompletionBody, runInputFromMessages } from "./chat-completion-schema.js";
 import { streamChatCompletion } from "./chat-completion-stream.js";
 import { chatSessionId, SESSION_HEADER } from "./chat-session-id.js";
 import { openAiErrorBody, openAiErrorFor, statusForEventCode } from "./openai-error.js";
+import { tokenUnlessAuthenticated } from "./token-unless-authenticated.js";
 
 /** What the OpenAI-compatible API needs from the app (a subset of `AppOptions`). */
 export type OpenAiRoutesOptions = Pick<
   AppOptions,
   "agents" | "runs" | "maxBodyBytes" | "authToken" | "onUnexpectedError"
->;
+> & {
+  /**
+   * Authentication to run before every route, for mounting these routes outside `createApp` (which
+   * authenticates every non-public route itself). It may set the caller's identity
+   * (`request-identity.ts`), whose tenant scopes agents and runs. @default none (then only `authToken` is checked)
+   */
+  auth?: MiddlewareHandler;
+};
 
 /** A `model` object of `GET /v1/models`. `created` is 0: agents are files with no creation time. */
 function modelObject(name: string) {
@@ -31,7 +39,9 @@ function modelObject(name: string) {
  *   named by the `x-pluto-session-id` header, else derived from `user` (see `chat-session-id.ts`), else
  *   a new one; answers a `chat.completion` object or, with `stream: true`, OpenAI's SSE chunks.
  * Every answer carries `x-pluto-session-id` and (for completions) `x-pluto-run-id` headers.
- * Requires `Authorization: Bearer <token>` when `authToken` is set; bodies are capped at `maxBodyBytes`.
+ * Authentication is the app's (or `options.auth`'s), with `Authorization: Bearer <authToken>` required
+ * when nothing authenticated the request before; agents, sessions and runs belong to the caller's
+ * tenant. Bodies are capped at `maxBodyBytes`.
  * Errors use OpenAI's body shape with Pluto's codes (`openai-error.ts`) and `x-should-retry: false`
  * (unless the error is marked retryable before any run started): OpenAI clients retry 409/429/5xx by
  * default, and a retried turn would repeat the message in the session. Provider retries already
@@ -39,7 +49,8 @@ function modelObject(name: string) {
  */
 export function openaiRoutes(options: OpenAiRoutesOptions): Hono {
   const routes = new Hono();
-  if (options.authToken !== undefined) routes.use("*", bearerAuth(options.authToken));
+  if (options.auth !== undefined) routes.use("*", options.auth);
+  routes.use("*", tokenUnlessAuthenticated(options.authToken));
   routes.use(
     "*",
     bodyLimit({
@@ -54,7 +65,7 @@ export function openaiRoutes(options: OpenAiRoutesOptions): Hono {
   );
 
   routes.get("/models", async (context) => {
-    const agents = await options.agents.list();
+    const agents = await options.agents.list(identityOf(context).tenant);
     return context.json({
       object: "list",
       data: agents.filter((agent) => agent.valid).map((agent) => modelObject(agent.name)),
@@ -62,7 +73,10 @@ export function openaiRoutes(options: OpenAiRoutesOptions): Hono {
   });
 
   routes.get("/models/:model", async (context) => {
-    const agent = await options.agents.get(assertSafeName("agent", context.req.param("model")));
+    const agent = await options.agents.get(
+      assertSafeName("agent", context.req.param("model")),
+      identityOf(context).tenant,
+    );
     return context.json(modelObject(agent.name));
   });
 
@@ -75,7 +89,8 @@ export function openaiRoutes(options: OpenAiRoutesOptions): Hono {
       header: context.req.header(SESSION_HEADER),
       user: body.user,
     });
-    const start = { agent: agentName, input, ...(sessionId === undefined ? {} : { sessionId }) };
+    const tenant = identityOf(context).tenant;
+    const start = { tenant, agent: agentName, input, ...(sessionId === undefined ? {} : { sessionId }) };
     const created = Math.floor(Date.now() / 1000);
 
     if (body.stream === true) {
@@ -88,7 +103,7 @@ export function openaiRoutes(options: OpenAiRoutesOptions): Hono {
         handle,
         queue,
         includeUsage: body.stream_options?.include_usage === true,
-        abort: (runId) => options.runs.abort(runId),
+        abort: (runId) => options.runs.abort(runId, tenant),
         ...(options.onUnexpectedError === undefined ? {} : { onUnexpectedError: options.onUnexpectedError }),
       });
     }

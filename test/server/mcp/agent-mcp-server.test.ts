@@ -10,6 +10,7 @@ import { scopeOf } from "../../../src/core/scope.js";
 import { agentFixture } from "../../support/agent-fixture.js";
 import { scriptedStream } from "../../support/scripted-step.js";
 import { type ListeningAppOptions, startListeningApp } from "../openai/listening-app.js";
+import { parseSse } from "../server-harness.js";
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -285,6 +286,32 @@ describe("MCP routes: unknown agents, methods, auth and hostile requests", () =>
     expect(hostile.status).toBe(400);
     expect(((await hostile.json()) as { error: { code: string } }).error.code).toBe("INVALID_NAME");
     expect(catalog.requested).toEqual(["nobody"]);
+  });
+
+  it("answers a raw tools/call without initialize, as docs/api-mcp.md shows with curl", async () => {
+    const { url } = await start({ streamStep: scriptedStream([{ text: "Hi!" }]).streamStep });
+    const response = await fetch(`${url}/mcp/test-agent`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-protocol-version": "2025-06-18",
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "send_message", arguments: { message: "Hello" } },
+      }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/event-stream");
+    expect(response.headers.get("mcp-session-id")).toBeNull();
+    const frames = parseSse(await response.text());
+    const message = JSON.parse(frames.at(-1)?.data ?? "") as { id: number; result: CallToolResult };
+    expect(message.id).toBe(1);
+    expect(message.result.content).toEqual([{ type: "text", text: "Hi!" }]);
+    expect(message.result.structuredContent).toMatchObject({ status: "completed" });
   });
 
   it("answers GET and DELETE with 405 (stateless server)", async () => {
