@@ -25,6 +25,7 @@ export type ErrorCode =
   | "LIMIT_EXCEEDED"
   | "PAYLOAD_TOO_LARGE"
   | "UNAUTHORIZED"
+  | "FORBIDDEN"
   | "NOT_FOUND"
   | "BACKEND_UNAVAILABLE"
   | "INTERNAL";
