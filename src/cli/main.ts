@@ -107,6 +107,36 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
       setExit(await migrateCommand(io, globals()));
     });
 
+  program
+    .command("export")
+    .description("write an agent with its sessions, memory and artifacts to a portable bundle")
+    .argument("<agent>", "agent name")
+    .requiredOption("-o, --out <file>", "bundle file to write (.tar.gz)")
+    .option("-t, --tenant <tenant>", "tenant of the agent", "default")
+    .action(async (agent: string, options: { out: string; tenant: string }) => {
+      const { exportCommand } = await import("./commands/bundle-commands.js");
+      setExit(await exportCommand(io, globals(), { agent, ...options }));
+    });
+
+  program
+    .command("import")
+    .description(
+      "load a bundle into the backends pluto.yaml names (checked fully before anything is written)",
+    )
+    .argument("<file>", "bundle written by `pluto export`")
+    .option("-t, --tenant <tenant>", "tenant to import into", "default")
+    .option("--overwrite", "replace an existing agent, sessions, memory documents and artifacts")
+    .action(async (file: string, options: { tenant: string; overwrite?: boolean }) => {
+      const { importCommand } = await import("./commands/bundle-commands.js");
+      setExit(
+        await importCommand(io, globals(), {
+          file,
+          tenant: options.tenant,
+          overwrite: options.overwrite === true,
+        }),
+      );
+    });
+
   const keys = program.command("keys").description("manage tenant API keys (stored hashed)");
   keys
     .command("create")
