@@ -136,7 +136,8 @@ const listObjectsV2Shim: KoaMiddleware = async (context, next) => {
  * ephemeral port, a fresh temporary directory (`pluto-s3rver-XXXXXX`) and one bucket, with
  * {@link listObjectsV2Shim} so V2 listings paginate. Known s3rver limits: it does not verify SigV4
  * signatures (presigned URLs are checked for expiry only), and it lists keys in folder-walk order,
- * which matches S3's byte order only among keys of one folder.
+ * which matches S3's byte order only among keys of one folder; it has no AbortMultipartUpload (405); and
+ * two concurrent PUTs of one key can leave one's body with the other's headers.
  * Call {@link S3rverFixture.close} in `afterAll`.
  */
 export async function startS3rver(): Promise<S3rverFixture> {

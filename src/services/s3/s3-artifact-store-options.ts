@@ -33,6 +33,12 @@ export interface S3ArtifactStoreOptions {
   listPageSize?: number;
   /** HeadObject requests in flight while `list()` reads each artifact's metadata. @default 16 */
   headConcurrency?: number;
+  /**
+   * A `put` deletes the metadata sidecars of earlier versions only once they are this many seconds
+   * old, so a concurrent `put` of the same name (whose sidecar is written before its body) never loses
+   * its sidecar. Younger leftovers go with a later `put` or `delete`. @default 3600
+   */
+  sidecarGraceSeconds?: number;
 }
 
 /** {@link S3ArtifactStoreOptions} with defaults applied and the prefix normalised to `""` or `a/b/`. */
@@ -46,6 +52,7 @@ export interface ResolvedS3ArtifactStoreOptions {
   uploadQueueSize: number;
   listPageSize: number;
   headConcurrency: number;
+  sidecarGraceSeconds: number;
 }
 
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -122,5 +129,12 @@ export function resolveS3ArtifactStoreOptions(
     uploadQueueSize: integerOption("uploadQueueSize", options.uploadQueueSize, 4, 1, 64),
     listPageSize: integerOption("listPageSize", options.listPageSize, 1000, 1, 1000),
     headConcurrency: integerOption("headConcurrency", options.headConcurrency, 16, 1, 256),
+    sidecarGraceSeconds: integerOption(
+      "sidecarGraceSeconds",
+      options.sidecarGraceSeconds,
+      3600,
+      0,
+      366 * 86400,
+    ),
   };
 }

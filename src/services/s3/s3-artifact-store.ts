@@ -71,7 +71,7 @@ export class S3ArtifactStore implements ArtifactStore {
 
   /**
    * See {@link ArtifactStore.put}. Writes the sidecar (when needed) before the body, then removes
-   * sidecars of earlier versions.
+   * sidecars of earlier versions older than `sidecarGraceSeconds`.
    * @throws PlutoError `INVALID_NAME` (also for file/folder clashes), `BAD_REQUEST`, `INTERNAL` (S3 failures).
    */
   async put(
@@ -82,10 +82,11 @@ export class S3ArtifactStore implements ArtifactStore {
   ): Promise<ArtifactInfo> {
     const key = this.#keys.object(checkScope(scope), checkArtifactName(name));
     const { bytes, mediaType, metadata } = checkPut(body, options);
-    const [, staleSidecars] = await Promise.all([
+    const [, sidecars] = await Promise.all([
       this.#checkClash(scope, name),
-      this.#bucket.listKeys(this.#keys.sidecarFolder(scope, name), { delimiter: "/" }),
+      this.#bucket.listObjects(this.#keys.sidecarFolder(scope, name), { delimiter: "/" }),
     ]);
+    const staleBefore = Date.now() - this.#options.sidecarGraceSeconds * 1000;
     const info = buildInfo(name, bytes, mediaType, metadata);
     const encoded = encodeMetadata(info);
     const Bucket = this.#bucket.name;
@@ -117,7 +118,10 @@ export class S3ArtifactStore implements ArtifactStore {
         client.send(new PutObjectCommand({ ...params, ContentMD5: md5, ContentLength: bytes.byteLength })),
       );
     }
-    await this.#bucket.deleteQuietly(staleSidecars.filter((stale) => stale !== sidecar));
+    const stale = sidecars.filter(
+      (object) => object.key !== sidecar && (object.lastModified?.getTime() ?? 0) <= staleBefore,
+    );
+    await this.#bucket.deleteQuietly(stale.map((object) => object.key));
     return { ...info, metadata: { ...info.metadata } };
   }
 

@@ -68,12 +68,16 @@ export class S3Bucket {
   }
 
   /**
-   * Every key under `prefix`, following ListObjectsV2 continuation tokens until the listing ends (or
-   * `limit` keys were found). With a `delimiter`, keys below the next delimiter are left out.
+   * Every object under `prefix` (key and last-modified time), following ListObjectsV2 continuation
+   * tokens until the listing ends (or `limit` objects were found). With a `delimiter`, keys below the
+   * next delimiter are left out.
    */
-  async listKeys(prefix: string, options: { delimiter?: string; limit?: number } = {}): Promise<string[]> {
+  async listObjects(
+    prefix: string,
+    options: { delimiter?: string; limit?: number } = {},
+  ): Promise<{ key: string; lastModified?: Date | undefined }[]> {
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
-    const keys: string[] = [];
+    const objects: { key: string; lastModified?: Date | undefined }[] = [];
     let token: string | undefined;
     do {
       const page = await this.send("ListObjectsV2", prefix, (client) =>
@@ -87,10 +91,17 @@ export class S3Bucket {
           }),
         ),
       );
-      for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
+      for (const object of page.Contents ?? []) {
+        if (object.Key !== undefined) objects.push({ key: object.Key, lastModified: object.LastModified });
+      }
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-    } while (token !== undefined && keys.length < limit);
-    return keys;
+    } while (token !== undefined && objects.length < limit);
+    return objects;
+  }
+
+  /** The keys of {@link listObjects}. */
+  async listKeys(prefix: string, options: { delimiter?: string; limit?: number } = {}): Promise<string[]> {
+    return (await this.listObjects(prefix, options)).map((object) => object.key);
   }
 
   /** DeleteObject; resolves when the key did not exist. */

@@ -248,7 +248,7 @@ describe("S3ArtifactStore: unicode and metadata", () => {
   });
 
   it("moves metadata above S3's 2 KB limit to a sidecar, and cleans it up on replace and delete", async () => {
-    const { store, prefix } = freshStore(server);
+    const { store, prefix } = freshStore(server, { sidecarGraceSeconds: 0 });
     const metadata = { summary: "ü".repeat(3000), runId: "run-9" };
     const info = await store.put(scope, "big-meta.txt", "body", { metadata });
     const keys = await allKeys(server.client, server.bucket, prefix);
@@ -277,6 +277,23 @@ describe("S3ArtifactStore: unicode and metadata", () => {
     expect(await allKeys(server.client, server.bucket, `${prefix}/.meta/`)).toEqual([]);
     await store.put(scope, "big-meta.txt", "big again", { metadata });
     await store.delete(scope, "big-meta.txt");
+    expect(await allKeys(server.client, server.bucket, prefix)).toEqual([]);
+  });
+
+  it("keeps recent sidecars on replace, so a concurrent writer of the same name keeps its metadata", async () => {
+    // A concurrent put writes its sidecar before its body; a replace must not delete a young sidecar.
+    // (Sequential here: s3rver, unlike S3, does not write one object's body and headers atomically.)
+    const { store, prefix } = freshStore(server);
+    const big = (label: string) => ({ label, filler: label.repeat(3000) });
+    for (const label of ["a", "b", "c"]) {
+      await store.put(scope, "shared.txt", label, { metadata: big(label) });
+      const got = await store.get(scope, "shared.txt");
+      expect(new TextDecoder().decode(got?.body)).toBe(label);
+      expect(got?.info.metadata).toEqual(big(label));
+      expect((await store.list(scope))[0]?.metadata).toEqual(big(label));
+    }
+    expect(await allKeys(server.client, server.bucket, `${prefix}/.meta/`)).toHaveLength(3);
+    await store.delete(scope, "shared.txt");
     expect(await allKeys(server.client, server.bucket, prefix)).toEqual([]);
   });
 });
