@@ -7,6 +7,7 @@ import type { ArtifactStore } from "../services/artifact/artifact-store.js";
 import type { ApiKeyStore } from "../services/auth/api-key-store.js";
 import type { SessionStore } from "../services/session/session-store.js";
 import type { TaskStore } from "../services/task/task-store.js";
+import { agentProtocolRoutes } from "./agent-protocol/agent-protocol-routes.js";
 import { authenticate } from "./auth.js";
 import { statusForCode } from "./error-status.js";
 import { mcpRoutes } from "./mcp/mcp-routes.js";
@@ -29,6 +30,11 @@ export interface AppOptions {
   artifacts?: ArtifactStore;
   /** Protocol tasks (Agent Protocol, A2A), shared by every worker. */
   tasks?: TaskStore;
+  /**
+   * Agent of a new Agent Protocol task when the request names none and the tenant has more than one
+   * agent (see docs/api-agent-protocol.md, "Which agent").
+   */
+  defaultAgent?: string;
   /** Largest request body in bytes; larger bodies get 413. */
   maxBodyBytes: number;
   /** `server.auth.token`: when set, every route but health checks and agent cards needs a credential. */
@@ -77,6 +83,15 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route("/api/v1", api);
   app.route("/v1", openaiRoutes(options));
   app.route("/mcp", mcpRoutes(options));
+  if (options.tasks !== undefined && options.artifacts !== undefined) {
+    const agentProtocol = agentProtocolRoutes({
+      ...options,
+      tasks: options.tasks,
+      artifacts: options.artifacts,
+    });
+    app.route("/ap/v1", agentProtocol);
+    app.route("/api/v1", agentProtocol);
+  }
 
   app.notFound(() => {
     throw new PlutoError("NOT_FOUND", "No such route. See the API reference in docs/http-api.md.");
