@@ -47,7 +47,7 @@ export async function describeEndpoint(client: S3Client): Promise<string> {
 /**
  * Turns whatever an S3 request threw into a {@link PlutoError} that names the endpoint, the bucket and
  * the fix. A {@link PlutoError} passes through unchanged.
- * - the server was not reached (refused, DNS, timeout) → `INTERNAL`, retryable, "unreachable";
+ * - the server was not reached (refused, DNS, timeout) → `BACKEND_UNAVAILABLE`, retryable, "unreachable";
  * - `NoSuchBucket` → `INTERNAL` "bucket does not exist";
  * - credentials or signature refused (403) → `INTERNAL` "check the credentials";
  * - throttling and 5xx → `INTERNAL`, retryable; anything else → `INTERNAL` with the S3 error name.
@@ -64,7 +64,7 @@ export function toS3Error(error: unknown, target: S3Target, operation: string, k
   if (key !== undefined) details.key = key;
   if (status === undefined) {
     return new PlutoError(
-      "INTERNAL",
+      "BACKEND_UNAVAILABLE",
       `S3 ${operation} failed: the endpoint is unreachable (${where}): ${errorMessage(error)}. Check services.artifacts.endpoint and region, and that the S3 server is running and reachable from this worker.`,
       { details, cause: error, retryable: true },
     );

@@ -94,7 +94,7 @@ describe("S3ArtifactStore: unreachable or misconfigured S3", () => {
       ];
       for (const call of calls) {
         const error = (await rejection(call())) as PlutoError;
-        expect(isPlutoError(error, "INTERNAL")).toBe(true);
+        expect(isPlutoError(error, "BACKEND_UNAVAILABLE")).toBe(true);
         expect(error.message).toContain(`http://127.0.0.1:${port}`);
         expect(error.message).toContain('bucket "pluto-artifacts"');
         expect(error.message).toContain("unreachable");
