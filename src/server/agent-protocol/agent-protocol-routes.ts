@@ -60,6 +60,13 @@ export const CONTINUE_INPUT = "continue";
 export function agentProtocolRoutes(options: AgentProtocolOptions): Hono {
   const routes = new Hono();
   const tenantOf = (context: Parameters<typeof identityOf>[0]) => identityOf(context).tenant;
+  // Tasks list oldest first by createdAt; strictly increasing times keep tasks created within one
+  // millisecond in creation order (the store breaks remaining ties by id).
+  let lastCreated = 0;
+  const creationTime = () => {
+    lastCreated = Math.max(Date.now(), lastCreated + 1);
+    return new Date(lastCreated).toISOString();
+  };
 
   routes.post("/agent/tasks", async (context) => {
     const tenant = tenantOf(context);
@@ -81,7 +88,7 @@ export function agentProtocolRoutes(options: AgentProtocolOptions): Hono {
     };
     const record = await options.tasks.put(
       tenant,
-      { id, protocol: PROTOCOL, agent, session: id, createdAt: new Date().toISOString(), data },
+      { id, protocol: PROTOCOL, agent, session: id, createdAt: creationTime(), data },
       { expectedVersion: 0 },
     );
     return context.json(taskObject(record, data));
