@@ -13,6 +13,9 @@ import { dropSchema } from "./postgres-fixture.js";
 
 const url = await postgresUrlOrSkip();
 
+/** Every migration in migrations/, in order. */
+const ALL_MIGRATIONS = ["0001_state-tables", "0002_tasks-and-api-keys"];
+
 describe.skipIf(url === undefined)("migratePostgres", () => {
   const databaseUrl = url ?? "";
   const pools = new PostgresPools({ max: 4 });
@@ -42,9 +45,9 @@ describe.skipIf(url === undefined)("migratePostgres", () => {
         migratePostgres({ url: databaseUrl, schema, log: (_level, message) => lines.push(message) }),
       ),
     );
-    expect(results.flat()).toEqual(["0001_state-tables"]);
+    expect(results.flat()).toEqual(ALL_MIGRATIONS);
     expect(results.filter((applied) => applied.length === 0)).toHaveLength(3);
-    expect(await appliedMigrations(schema)).toEqual(["0001_state-tables"]);
+    expect(await appliedMigrations(schema)).toEqual(ALL_MIGRATIONS);
     expect(lines.filter((line) => line.includes("No migrations to run"))).toHaveLength(3);
     expect(await migratePostgres({ url: databaseUrl, schema })).toEqual([]);
   });
@@ -53,8 +56,8 @@ describe.skipIf(url === undefined)("migratePostgres", () => {
     const schema = freshSchema();
     const pool = pools.get(databaseUrl);
     const results = await Promise.all(Array.from({ length: 4 }, () => migratePostgres({ pool, schema })));
-    expect(results.flat()).toEqual(["0001_state-tables"]);
-    expect(await appliedMigrations(schema)).toEqual(["0001_state-tables"]);
+    expect(results.flat()).toEqual(ALL_MIGRATIONS);
+    expect(await appliedMigrations(schema)).toEqual(ALL_MIGRATIONS);
     const store = new PostgresSessionStore({ pool, schema });
     const key = { tenant: "default", agent: "assistant", session: "s" };
     await store.append(key, [textEvent("after migrate")], { expectedSeq: 0 });
@@ -72,8 +75,8 @@ describe.skipIf(url === undefined)("migratePostgres", () => {
       migratePostgres({ url: databaseUrl, schema: a }),
       migratePostgres({ url: databaseUrl, schema: b }),
     ]);
-    expect(await appliedMigrations(a)).toEqual(["0001_state-tables"]);
-    expect(await appliedMigrations(b)).toEqual(["0001_state-tables"]);
+    expect(await appliedMigrations(a)).toEqual(ALL_MIGRATIONS);
+    expect(await appliedMigrations(b)).toEqual(ALL_MIGRATIONS);
   });
 
   it("rejects bad schema names and missing connection settings with CONFIG_INVALID", async () => {
@@ -110,11 +113,13 @@ describe.skipIf(url === undefined)("migratePostgres", () => {
         [schema],
       );
       expect(tables.rows.map((row) => row.table_name)).toEqual([
+        "api_keys",
         "memory_documents",
         "memory_lines",
         "pluto_migrations",
         "session_events",
         "sessions",
+        "tasks",
       ]);
     } finally {
       await client.end();
