@@ -1,6 +1,5 @@
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
-import type { Hono } from "hono";
 import { PlutoError } from "../core/errors.js";
 
 /** A listening HTTP server. */
@@ -23,7 +22,7 @@ export function isLoopbackHost(host: string): boolean {
  * @throws PlutoError `CONFIG_INVALID` for that case; the listen error (e.g. EADDRINUSE) with a fix otherwise.
  */
 export async function startServer(
-  app: Hono,
+  app: { fetch: (request: Request) => Response | Promise<Response> },
   options: { host: string; port: number; authToken?: string },
 ): Promise<RunningServer> {
   if (!isLoopbackHost(options.host) && options.authToken === undefined) {
