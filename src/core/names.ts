@@ -4,7 +4,7 @@ import { PlutoError } from "./errors.js";
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** What a name is used for; appears in error messages. */
-export type NameKind = "agent" | "session" | "artifact" | "tenant" | "run" | "memory document";
+export type NameKind = "agent" | "session" | "artifact" | "tenant" | "run" | "task" | "memory document";
 
 /**
  * Checks a single-segment name (agent, session, tenant, run id) before it reaches a path or a key.

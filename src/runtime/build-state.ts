@@ -37,6 +37,7 @@ export interface State {
  * Builds every state service the config names (part of the composition root). Client libraries for
  * PostgreSQL, Redis and S3 are imported only when a service uses them, so simple mode starts fast.
  * PostgreSQL migrations run here (safe with many workers starting at once: an advisory lock).
+ * Protocol tasks and API keys live beside the sessions: in PostgreSQL when sessions are, else in files.
  * @throws PlutoError `BACKEND_UNAVAILABLE` when a configured server cannot be reached at start-up.
  */
 export async function buildState(config: PlutoConfig, log: RuntimeLog): Promise<State> {
@@ -111,11 +112,21 @@ export async function buildState(config: PlutoConfig, log: RuntimeLog): Promise<
   }
 
   const artifactStore = await buildArtifactStore(artifacts, config.dataDir);
-  const inMemory = session.backend === "memory";
-  const tasks: TaskStore = inMemory ? new InMemoryTaskStore() : new FsTaskStore({ dataDir: config.dataDir });
-  const apiKeys: ApiKeyStore = inMemory
-    ? new InMemoryApiKeyStore()
-    : new FsApiKeyStore({ dataDir: config.dataDir });
+  // Protocol tasks and API keys follow the session service: shared by every worker in complex mode.
+  let tasks: TaskStore;
+  let apiKeys: ApiKeyStore;
+  if (session.backend === "postgres") {
+    const { PostgresTaskStore } = await import("../services/postgres/postgres-task-store.js");
+    const { PostgresApiKeyStore } = await import("../services/postgres/postgres-api-key-store.js");
+    tasks = new PostgresTaskStore({ pool: postgres!.get(session.url), schema: session.schema });
+    apiKeys = new PostgresApiKeyStore({ pool: postgres!.get(session.url), schema: session.schema });
+  } else if (session.backend === "memory") {
+    tasks = new InMemoryTaskStore();
+    apiKeys = new InMemoryApiKeyStore();
+  } else {
+    tasks = new FsTaskStore({ dataDir: config.dataDir });
+    apiKeys = new FsApiKeyStore({ dataDir: config.dataDir });
+  }
 
   let bus: EventFanout = new EventBus();
   let leases: SessionLeases | undefined;
