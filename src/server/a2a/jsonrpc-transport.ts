@@ -53,12 +53,21 @@ export async function handleJsonRpc(options: {
   } catch {
     return rpcError(null, { code: A2A_ERROR_CODE.PARSE_ERROR, message: "Invalid JSON payload." });
   }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    // Batches are not part of A2A; the SDK answers any non-object the same way.
-    return rpcError(null, { code: A2A_ERROR_CODE.INVALID_REQUEST, message: "Invalid JSON-RPC Request." });
+  // JSON-RPC 2.0 section 5.1: a body that is not a request object is -32600 (batches are not part of A2A).
+  const request =
+    typeof body === "object" && body !== null && !Array.isArray(body)
+      ? (body as Record<string, unknown>)
+      : {};
+  const id =
+    typeof request.id === "string" || Number.isInteger(request.id) ? (request.id as string | number) : null;
+  if (
+    request.jsonrpc !== "2.0" ||
+    typeof request.method !== "string" ||
+    request.method === "" ||
+    ("id" in request && request.id !== null && id === null)
+  ) {
+    return rpcError(id, { code: A2A_ERROR_CODE.INVALID_REQUEST, message: "Invalid JSON-RPC Request." });
   }
-  const request = body as Record<string, unknown>;
-  const id = typeof request.id === "string" || typeof request.id === "number" ? request.id : null;
   const header = context.req.header(A2A_VERSION_HEADER);
   const legacy =
     isLegacyVersion(header ?? "0.3") && !(header === undefined && isV1JsonRpcMethod(request.method));

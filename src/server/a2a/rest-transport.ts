@@ -38,7 +38,8 @@ type RestAction = (call: {
  * `POST /tasks/{id}:cancel`, `GET|POST /tasks/{id}:subscribe` (SSE), `GET /extendedAgentCard`.
  * Bodies are ProtoJSON (`application/json` or `application/a2a+json`); answers are
  * `application/a2a+json`; errors are the SDK's `google.rpc.Status` body with its HTTP status.
- * Tenant-prefixed paths (`/{tenant}/…`) are not served: the tenant is the API key's. Without an
+ * Tenant-prefixed paths (`/{tenant}/…`, which the SDK's client uses when a card names a tenant) are
+ * served like the plain ones: the A2A tenant is the client's label, Pluto's tenant is the API key's. Without an
  * `A2A-Version` header the request is taken as 1.0 (v0.3's REST binding is not offered).
  */
 export async function handleRest(options: {
@@ -51,7 +52,7 @@ export async function handleRest(options: {
 }): Promise<Response> {
   const { context, handler } = options;
   try {
-    const action = route(options.path, context.req.method, context.req.query(), handler);
+    const action = routeWithTenant(options.path, context.req.method, context.req.query(), handler);
     const callContext = createCallContext({
       scope: options.scope,
       requestedVersion: normaliseVersion(context.req.header(A2A_VERSION_HEADER) ?? "1.0"),
@@ -61,6 +62,22 @@ export async function handleRest(options: {
     return await action({ context: callContext, body: () => readBody(context) });
   } catch (error) {
     return restError(error);
+  }
+}
+
+/** {@link route}, or the same route after one leading `/{tenant}` segment. */
+function routeWithTenant(
+  path: string,
+  method: string,
+  query: Record<string, string>,
+  handler: A2ARequestHandler,
+): RestAction {
+  try {
+    return route(path, method, query, handler);
+  } catch (error) {
+    const rest = /^\/[^/:]+(\/.+)$/.exec(path)?.[1];
+    if (!(error instanceof NotFound) || rest === undefined) throw error;
+    return route(rest, method, query, handler);
   }
 }
 

@@ -1,9 +1,11 @@
+import { type Message, Role, type SendMessageRequest, type Task } from "@a2a-js/sdk";
 import {
   ClientFactory,
   ClientFactoryOptions,
   JsonRpcTransportFactory,
   RestTransportFactory,
 } from "@a2a-js/sdk/client";
+import { expect } from "vitest";
 import type { AgentDefinition } from "../../../src/agents/agent-definition.js";
 import type { StreamStep } from "../../../src/llm/model-step.js";
 import { EventBus } from "../../../src/runs/event-bus.js";
@@ -11,6 +13,7 @@ import { RunManager } from "../../../src/runs/run-manager.js";
 import { createApp } from "../../../src/server/app.js";
 import { type RunningServer, startServer } from "../../../src/server/start-server.js";
 import { InMemoryArtifactStore } from "../../../src/services/artifact/in-memory-artifact-store.js";
+import type { ApiKeyStore } from "../../../src/services/auth/api-key-store.js";
 import { InMemoryMemoryStore } from "../../../src/services/memory/in-memory-memory-store.js";
 import { InMemorySessionStore } from "../../../src/services/session/in-memory-session-store.js";
 import type { SessionStore } from "../../../src/services/session/session-store.js";
@@ -38,6 +41,8 @@ export interface A2aAppOptions {
   agents?: AgentDefinition[];
   shared?: SharedState;
   maxBodyBytes?: number;
+  /** Tenant API keys: every A2A call then needs `Authorization: Bearer <key>`. */
+  apiKeys?: ApiKeyStore;
 }
 
 /**
@@ -62,6 +67,7 @@ export async function startA2aApp(options: A2aAppOptions) {
     runs,
     sessions: shared.sessions,
     tasks: shared.tasks,
+    ...(options.apiKeys === undefined ? {} : { apiKeys: options.apiKeys }),
     maxBodyBytes: options.maxBodyBytes ?? 65_536,
     ready: () => true,
     onUnexpectedError: (error) => unexpected.push(error),
@@ -71,10 +77,27 @@ export async function startA2aApp(options: A2aAppOptions) {
 }
 
 /** An SDK client for one agent, created from its card with only the given transport. */
-export async function sdkClient(baseUrl: string, agent: string, transport: "JSONRPC" | "HTTP+JSON") {
+export async function sdkClient(
+  baseUrl: string,
+  agent: string,
+  transport: "JSONRPC" | "HTTP+JSON",
+  token?: string,
+) {
+  const fetchImpl: typeof fetch =
+    token === undefined
+      ? fetch
+      : (input, init) => {
+          const headers = new Headers(init?.headers);
+          headers.set("authorization", `Bearer ${token}`);
+          return fetch(input, { ...init, headers });
+        };
   const factory = new ClientFactory(
     ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
-      transports: [transport === "JSONRPC" ? new JsonRpcTransportFactory() : new RestTransportFactory()],
+      transports: [
+        transport === "JSONRPC"
+          ? new JsonRpcTransportFactory({ fetchImpl })
+          : new RestTransportFactory({ fetchImpl }),
+      ],
       preferredTransports: [transport],
     }),
   );
@@ -109,4 +132,65 @@ export function postJson(
     headers: { "content-type": "application/json", ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
+}
+
+/** A v1.0 user message (the SDK's `Message` shape) with one text part. */
+export function userMessage(
+  text: string,
+  ids: { messageId?: string; taskId?: string; contextId?: string } = {},
+): Message {
+  return {
+    messageId: ids.messageId ?? `msg-${Math.random().toString(36).slice(2)}`,
+    contextId: ids.contextId ?? "",
+    taskId: ids.taskId ?? "",
+    role: Role.ROLE_USER,
+    parts: [
+      { content: { $case: "text", value: text }, metadata: undefined, filename: "", mediaType: "text/plain" },
+    ],
+    metadata: undefined,
+    extensions: [],
+    referenceTaskIds: [],
+  };
+}
+
+/** A `SendMessageRequest` for the SDK client. */
+export function sendRequest(message: Message): SendMessageRequest {
+  return { tenant: "", message, configuration: undefined, metadata: undefined };
+}
+
+/** The concatenated text of a task's artifacts. */
+export function artifactText(task: Task): string {
+  return task.artifacts
+    .flatMap((artifact) => artifact.parts)
+    .map((part) => (part.content?.$case === "text" ? part.content.value : ""))
+    .join("");
+}
+
+/**
+ * Asserts that `actual` has every key of the corpus `sample` (recursively, arrays by their first
+ * element) with the same JSON type; keys in `skip` (optional fields) and `metadata` are not required.
+ */
+export function expectSameShape(
+  actual: unknown,
+  sample: unknown,
+  skip: ReadonlySet<string> = new Set(),
+  where = "$",
+): void {
+  if (Array.isArray(sample)) {
+    expect(Array.isArray(actual), where).toBe(true);
+    if (sample.length > 0 && Array.isArray(actual) && actual.length > 0) {
+      expectSameShape(actual[0], sample[0], skip, `${where}[0]`);
+    }
+    return;
+  }
+  if (typeof sample === "object" && sample !== null) {
+    expect(typeof actual, where).toBe("object");
+    for (const [key, value] of Object.entries(sample)) {
+      if (key === "metadata" || skip.has(key)) continue;
+      expect(actual, `${where} lacks ${key}`).toHaveProperty(key);
+      expectSameShape((actual as Record<string, unknown>)[key], value, skip, `${where}.${key}`);
+    }
+    return;
+  }
+  expect(typeof actual, where).toBe(typeof sample);
 }
