@@ -31,6 +31,11 @@ export class TenantAgents {
     this.#options = options;
   }
 
+  /** Provider names declared in pluto.yaml, as given in the options (for validating agents elsewhere). */
+  get providerNames(): readonly string[] {
+    return this.#options.providerNames;
+  }
+
   /** The folder holding `tenant`'s agents. @throws PlutoError `INVALID_NAME` for an unsafe tenant. */
   directoryOf(tenant: string = DEFAULT_TENANT): string {
     if (tenant === DEFAULT_TENANT) return path.resolve(this.#options.agentsDir);

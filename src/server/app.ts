@@ -7,9 +7,13 @@ import type { ArtifactStore } from "../services/artifact/artifact-store.js";
 import type { ApiKeyStore } from "../services/auth/api-key-store.js";
 import type { SessionStore } from "../services/session/session-store.js";
 import type { TaskStore } from "../services/task/task-store.js";
+import { adminRoutes } from "./admin/admin-routes.js";
+import type { AgentFolders } from "./admin/agent-folder-writer.js";
 import { agentProtocolRoutes } from "./agent-protocol/agent-protocol-routes.js";
 import { authenticate } from "./auth.js";
 import { statusForCode } from "./error-status.js";
+import { createTenantLimits } from "./limits/create-tenant-limits.js";
+import { loginRoutes } from "./login/login-routes.js";
 import { mcpRoutes } from "./mcp/mcp-routes.js";
 import { openaiRoutes } from "./openai/openai-routes.js";
 import type { AppEnv } from "./request-identity.js";
@@ -35,12 +39,23 @@ export interface AppOptions {
    * agent (see docs/api-agent-protocol.md, "Which agent").
    */
   defaultAgent?: string;
+  /** Absolute URL clients reach this instance at, for A2A agent cards; else each request's origin. */
+  publicUrl?: string;
   /** Largest request body in bytes; larger bodies get 413. */
   maxBodyBytes: number;
   /** `server.auth.token`: when set, every route but health checks and agent cards needs a credential. */
   authToken?: string;
   /** Tenant API keys and login cookies; with at least one key, every non-public route needs a credential. */
   apiKeys?: ApiKeyStore;
+  /**
+   * Agents folders the admin API writes (`TenantAgents`: `directoryOf`, `invalidate`, `providerNames`);
+   * without them `/api/v1/admin/agents` can list agents but not read or change their files.
+   */
+  agentFolders?: AgentFolders;
+  /** Requests per minute per tenant (token bucket); above it 429 `LIMIT_EXCEEDED` with Retry-After. Off when absent. */
+  rateLimitPerMinute?: number;
+  /** Runs a tenant may have queued or running at once through the HTTP APIs; above it 429. Off when absent. */
+  maxConcurrentRunsPerTenant?: number;
   /** True once start-up finished (for `/readyz`). */
   ready: () => boolean;
   /** Receives unexpected errors (they are hidden from clients). */
@@ -51,7 +66,10 @@ export interface AppOptions {
  * The HTTP API (issue "v0.1 core", HTTP): health, agents, runs with JSON or SSE, session replay, abort.
  * Every error leaves as `{"error": {"code", "message", "details"}}`.
  */
-export function createApp(options: AppOptions): Hono<AppEnv> {
+export function createApp(appOptions: AppOptions): Hono<AppEnv> {
+  // Per-tenant limits: every route below gets the counted `runs` (see limits/create-tenant-limits.ts).
+  const limits = createTenantLimits(appOptions);
+  const options: AppOptions = { ...appOptions, runs: limits.runs };
   const app = new Hono<AppEnv>();
 
   app.get("/healthz", (context) => context.json({ status: "ok" }));
@@ -74,6 +92,21 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
           `The request body is larger than ${options.maxBodyBytes} bytes (server.max_body_bytes).`,
         );
       },
+    }),
+  );
+  const limit = limits.middleware;
+  if (limit !== undefined) {
+    app.use("*", (context, next) => (isPublicPath(context.req.path) ? next() : limit(context, next)));
+  }
+  if (options.apiKeys !== undefined) app.route("/", loginRoutes({ apiKeys: options.apiKeys }));
+  app.route(
+    "/api/v1/admin",
+    adminRoutes({
+      agents: options.agents,
+      ...(options.agentFolders === undefined ? {} : { agentFolders: options.agentFolders }),
+      ...(options.apiKeys === undefined ? {} : { apiKeys: options.apiKeys }),
+      ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+      onKeysChanged: () => auth.keysChanged(),
     }),
   );
   const api = new Hono<AppEnv>();

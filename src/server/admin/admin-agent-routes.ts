@@ -1,0 +1,102 @@
+import path from "node:path";
+import { Hono } from "hono";
+import { z } from "zod";
+import { loadAgent } from "../../agents/load-agent.js";
+import { PlutoError } from "../../core/errors.js";
+import { assertSafeName } from "../../core/names.js";
+import type { AppOptions } from "../app.js";
+import { readJsonBody } from "../request-body.js";
+import { identityOf } from "../request-identity.js";
+import { readAgentFiles } from "./agent-files.js";
+import { type AgentFolders, AgentFolderWriter, relativeDiagnostic } from "./agent-folder-writer.js";
+
+const FilesSchema = z.record(z.string(), z.string());
+const CreateAgentBody = z.strictObject({ name: z.string().max(200), files: FilesSchema });
+const ReplaceAgentBody = z.strictObject({ files: FilesSchema });
+
+/** Options for {@link adminAgentRoutes}. */
+export interface AdminAgentRoutesOptions {
+  agents: AppOptions["agents"];
+  /** Where agents live; without it the write routes answer 404 `NOT_FOUND`. */
+  folders?: AgentFolders;
+}
+
+/**
+ * Agent management within the caller's tenant (mounted under `/api/v1/admin`, admins only):
+ * - `GET /agents` → `{ agents: [{ name, description, valid }] }`;
+ * - `GET /agents/{name}` → `{ name, valid, diagnostics, files, omitted }` (`files`: relative path → text);
+ * - `POST /agents` `{ name, files }` → 201 (400 `BAD_REQUEST` when it exists);
+ * - `PUT /agents/{name}` `{ files }` → 201 when created, 200 when replaced;
+ * - `DELETE /agents/{name}` → 204.
+ * Writes are validated like `pluto validate` (422 `AGENT_INVALID` with `details.diagnostics`) and take
+ * effect at once (see `AgentFolderWriter`).
+ */
+export function adminAgentRoutes(options: AdminAgentRoutesOptions): Hono {
+  const routes = new Hono();
+  const writer = options.folders === undefined ? undefined : new AgentFolderWriter(options.folders);
+  const foldersOrFail = (): { folders: AgentFolders; writer: AgentFolderWriter } => {
+    if (options.folders === undefined || writer === undefined) {
+      throw new PlutoError(
+        "NOT_FOUND",
+        "Managing agents through the API is not enabled on this server (no agents folder was given to the HTTP app).",
+      );
+    }
+    return { folders: options.folders, writer };
+  };
+
+  routes.get("/agents", async (context) => {
+    const agents = await options.agents.list(identityOf(context).tenant);
+    return context.json({
+      agents: agents.map(({ name, description, valid }) => ({ name, description, valid })),
+    });
+  });
+
+  routes.get("/agents/:name", async (context) => {
+    const { folders } = foldersOrFail();
+    const tenant = identityOf(context).tenant;
+    const name = assertSafeName("agent", context.req.param("name"));
+    const folder = path.join(folders.directoryOf(tenant), name);
+    const { files, omitted } = await readAgentFiles(folder);
+    if (files["agent.yaml"] === undefined) {
+      throw new PlutoError(
+        "AGENT_NOT_FOUND",
+        `Agent "${name}" does not exist. Create it with POST /api/v1/admin/agents.`,
+        {
+          details: { agent: name },
+        },
+      );
+    }
+    const result = await loadAgent(folder, { providerNames: folders.providerNames });
+    const diagnostics = result.diagnostics.map((diagnostic) => relativeDiagnostic(diagnostic, folder));
+    return context.json({ name, valid: result.agent !== undefined, diagnostics, files, omitted });
+  });
+
+  routes.post("/agents", async (context) => {
+    const { writer } = foldersOrFail();
+    const body = await readJsonBody(context, CreateAgentBody);
+    const tenant = identityOf(context).tenant;
+    const { diagnostics } = await writer.write({
+      tenant,
+      name: body.name,
+      files: body.files,
+      mode: "create",
+    });
+    return context.json({ name: body.name, created: true, diagnostics }, 201);
+  });
+
+  routes.put("/agents/:name", async (context) => {
+    const { writer } = foldersOrFail();
+    const name = assertSafeName("agent", context.req.param("name"));
+    const body = await readJsonBody(context, ReplaceAgentBody);
+    const tenant = identityOf(context).tenant;
+    const { created, diagnostics } = await writer.write({ tenant, name, files: body.files, mode: "replace" });
+    return context.json({ name, created, diagnostics }, created ? 201 : 200);
+  });
+
+  routes.delete("/agents/:name", async (context) => {
+    const { writer } = foldersOrFail();
+    await writer.remove(identityOf(context).tenant, context.req.param("name"));
+    return context.body(null, 204);
+  });
+  return routes;
+}

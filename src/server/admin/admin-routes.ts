@@ -1,0 +1,53 @@
+import { Hono } from "hono";
+import type { AppOptions } from "../app.js";
+import type { AppEnv } from "../request-identity.js";
+import { adminAgentRoutes } from "./admin-agent-routes.js";
+import { adminKeyRoutes } from "./admin-key-routes.js";
+import { adminLoginLinkRoutes } from "./admin-login-link-routes.js";
+import type { AgentFolders } from "./agent-folder-writer.js";
+import { requireAdmin } from "./require-admin.js";
+
+/** Options for {@link adminRoutes}. */
+export interface AdminRoutesOptions {
+  agents: AppOptions["agents"];
+  /** Agents folders to manage; without them the agent write routes answer 404. */
+  agentFolders?: AgentFolders;
+  /** Key store; without it the key and login-link routes answer 404. */
+  apiKeys?: AppOptions["apiKeys"];
+  /** Base URL for login links; default: the request's scheme and `Host`. */
+  publicUrl?: string;
+  /** Called after a key or login link is created or revoked (the auth middleware's `keysChanged`). */
+  onKeysChanged?: () => void;
+}
+
+/**
+ * The admin API (mount at `/api/v1/admin`; see docs/api-admin.md): agents, API keys and login links of
+ * the caller's tenant, for callers whose role is `admin` (others get 403 `FORBIDDEN`). The tenant always
+ * comes from the caller's identity, never from the body (the operator's `tenant` on keys aside).
+ */
+export function adminRoutes(options: AdminRoutesOptions): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  routes.use("*", requireAdmin());
+  routes.route(
+    "/",
+    adminAgentRoutes({
+      agents: options.agents,
+      ...(options.agentFolders === undefined ? {} : { folders: options.agentFolders }),
+    }),
+  );
+  if (options.apiKeys !== undefined) {
+    const keys = {
+      apiKeys: options.apiKeys,
+      ...(options.onKeysChanged === undefined ? {} : { onKeysChanged: options.onKeysChanged }),
+    };
+    routes.route("/", adminKeyRoutes(keys));
+    routes.route(
+      "/",
+      adminLoginLinkRoutes({
+        ...keys,
+        ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+      }),
+    );
+  }
+  return routes;
+}

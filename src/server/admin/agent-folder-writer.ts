@@ -1,0 +1,163 @@
+import { randomBytes } from "node:crypto";
+import { lstat, mkdir, rename, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { loadAgent } from "../../agents/load-agent.js";
+import type { Diagnostic } from "../../core/diagnostic.js";
+import { isErrorDiagnostic } from "../../core/diagnostic.js";
+import { PlutoError } from "../../core/errors.js";
+import { assertSafeName } from "../../core/names.js";
+import { KeyedLock } from "../../services/fs/keyed-lock.js";
+import { type AgentFiles, checkAgentFiles } from "./agent-files.js";
+
+/** The agents folders the admin API manages (`TenantAgents` provides all three). */
+export interface AgentFolders {
+  /** The folder holding `tenant`'s agents. @throws PlutoError `INVALID_NAME` for an unsafe tenant. */
+  directoryOf(tenant: string): string;
+  /** Drops cached copies of an agent so the next request reloads it from disk. */
+  invalidate(tenant: string, name?: string): void;
+  /** Provider names declared in pluto.yaml, for validating `spec.model`. */
+  readonly providerNames: readonly string[];
+}
+
+/** Options for {@link AgentFolderWriter.write}. */
+export interface WriteAgentOptions {
+  tenant: string;
+  name: string;
+  files: AgentFiles;
+  /** `create` refuses an existing agent; `replace` creates or replaces. */
+  mode: "create" | "replace";
+}
+
+/** Prefix of the temporary folders inside an agents folder (never a valid agent name, so never listed). */
+export const STAGING_PREFIX = ".staging-";
+
+/**
+ * Writes, replaces and deletes agent folders for the admin API, validating with the rules of
+ * `pluto validate` (`loadAgent`) before anything becomes visible. Work happens in
+ * `<agents folder>/.staging-<random>/` (the same filesystem as the live folder, so renames are atomic;
+ * the leading dot keeps it out of agent listings) and is removed afterwards, whatever happens.
+ * Changes to one agent are serialised within this process; across processes the last writer wins.
+ */
+export class AgentFolderWriter {
+  readonly #folders: AgentFolders;
+  readonly #lock = new KeyedLock();
+
+  constructor(folders: AgentFolders) {
+    this.#folders = folders;
+  }
+
+  /**
+   * Checks the files (`checkAgentFiles`), writes them to a staging folder named like the agent, loads it,
+   * then swaps it in: the live folder is renamed aside, the new one renamed in, the old one removed,
+   * and the cached agent invalidated so the next request uses the new definition.
+   * @returns whether the agent existed before, and the load's warnings (paths relative to the agent folder).
+   * @throws PlutoError `INVALID_NAME`, `BAD_REQUEST` and `PAYLOAD_TOO_LARGE` from the checks;
+   *   `BAD_REQUEST` with `details.exists` in `create` mode when the agent exists; `AGENT_INVALID` (422)
+   *   with `details.diagnostics` (paths relative to the agent folder) when the agent does not load.
+   */
+  async write(options: WriteAgentOptions): Promise<{ created: boolean; diagnostics: Diagnostic[] }> {
+    const name = assertSafeName("agent", options.name);
+    checkAgentFiles(options.files);
+    const agentsDir = this.#folders.directoryOf(options.tenant);
+    const live = path.join(agentsDir, name);
+    return this.#lock.run(live, async () => {
+      const existed = await exists(live);
+      if (existed && options.mode === "create") {
+        throw new PlutoError(
+          "BAD_REQUEST",
+          `Agent "${name}" already exists. Replace it with PUT /api/v1/admin/agents/${name}, or choose another name.`,
+          { details: { agent: name, exists: true } },
+        );
+      }
+      await mkdir(agentsDir, { recursive: true });
+      const staging = path.join(agentsDir, `${STAGING_PREFIX}${randomBytes(8).toString("hex")}`);
+      const candidate = path.join(staging, name);
+      try {
+        await mkdir(candidate, { recursive: true });
+        for (const [file, text] of Object.entries(options.files)) {
+          const target = path.join(candidate, ...file.split("/"));
+          await mkdir(path.dirname(target), { recursive: true });
+          await writeFile(target, text, { flag: "wx" });
+        }
+        const result = await loadAgent(candidate, { providerNames: this.#folders.providerNames });
+        const diagnostics = result.diagnostics.map((diagnostic) => relativeDiagnostic(diagnostic, candidate));
+        if (result.agent === undefined || diagnostics.some(isErrorDiagnostic)) {
+          const errors = diagnostics.filter(isErrorDiagnostic);
+          throw new PlutoError(
+            "AGENT_INVALID",
+            `Agent "${name}" is invalid (${errors.length} problem${errors.length === 1 ? "" : "s"}); nothing was changed. Fix these and retry: ${errors
+              .slice(0, 5)
+              .map(
+                (diagnostic) =>
+                  `${diagnostic.file}${diagnostic.line === undefined ? "" : `:${diagnostic.line}`}: ${diagnostic.message}`,
+              )
+              .join(" ")}`,
+            { details: { agent: name, diagnostics } },
+          );
+        }
+        const aside = path.join(staging, `${name}.old`);
+        if (existed) await rename(live, aside);
+        try {
+          await rename(candidate, live);
+        } catch (error) {
+          if (existed) await rename(aside, live).catch(() => {});
+          throw error;
+        }
+        this.#folders.invalidate(options.tenant, name);
+        return { created: !existed, diagnostics };
+      } finally {
+        await rm(staging, { recursive: true, force: true });
+      }
+    });
+  }
+
+  /**
+   * Removes an agent folder (renamed aside first, so the agent disappears at once) and invalidates it.
+   * @throws PlutoError `INVALID_NAME` for an unsafe name, `AGENT_NOT_FOUND` (404) when it does not exist.
+   */
+  async remove(tenant: string, name: string): Promise<void> {
+    assertSafeName("agent", name);
+    const agentsDir = this.#folders.directoryOf(tenant);
+    const live = path.join(agentsDir, name);
+    await this.#lock.run(live, async () => {
+      if (!(await exists(live))) {
+        throw new PlutoError("AGENT_NOT_FOUND", `Agent "${name}" does not exist; nothing to delete.`, {
+          details: { agent: name },
+        });
+      }
+      const staging = path.join(agentsDir, `${STAGING_PREFIX}${randomBytes(8).toString("hex")}`);
+      try {
+        await mkdir(staging);
+        await rename(live, path.join(staging, name));
+        this.#folders.invalidate(tenant, name);
+      } finally {
+        await rm(staging, { recursive: true, force: true });
+      }
+    });
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return (await lstat(file).catch(() => undefined)) !== undefined;
+}
+
+/**
+ * A diagnostic as a tenant may see it: `file` relative to the agent folder (`/`-separated), and the
+ * folder's absolute path removed from the message and fix, so no server path leaks.
+ */
+export function relativeDiagnostic(diagnostic: Diagnostic, folder: string): Diagnostic {
+  const relative = path.relative(folder, diagnostic.file);
+  const file =
+    relative === ""
+      ? "."
+      : relative.startsWith("..") || path.isAbsolute(relative)
+        ? path.basename(diagnostic.file)
+        : relative;
+  const scrub = (text: string) => text.split(`${folder}${path.sep}`).join("").split(folder).join(".");
+  return {
+    ...diagnostic,
+    file: file.split(path.sep).join("/"),
+    message: scrub(diagnostic.message),
+    fix: scrub(diagnostic.fix),
+  };
+}
