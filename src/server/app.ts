@@ -7,6 +7,8 @@ import type { ArtifactStore } from "../services/artifact/artifact-store.js";
 import type { ApiKeyStore } from "../services/auth/api-key-store.js";
 import type { SessionStore } from "../services/session/session-store.js";
 import type { TaskStore } from "../services/task/task-store.js";
+import { InMemoryTaskStore } from "../services/task/in-memory-task-store.js";
+import { a2aRoutes } from "./a2a/a2a-routes.js";
 import { adminRoutes } from "./admin/admin-routes.js";
 import type { AgentFolders } from "./admin/agent-folder-writer.js";
 import { agentProtocolRoutes } from "./agent-protocol/agent-protocol-routes.js";
@@ -125,6 +127,15 @@ export function createApp(appOptions: AppOptions): Hono<AppEnv> {
     app.route("/ap/v1", agentProtocol);
     app.route("/api/v1", agentProtocol);
   }
+  // A2A tasks need a shared store across workers; without one they live in this process only.
+  app.route(
+    "/",
+    a2aRoutes({
+      ...options,
+      tasks: options.tasks ?? new InMemoryTaskStore(),
+      authRequired: options.authToken !== undefined || options.apiKeys !== undefined,
+    }),
+  );
 
   app.notFound(() => {
     throw new PlutoError("NOT_FOUND", "No such route. See the API reference in docs/http-api.md.");
