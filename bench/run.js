@@ -2,14 +2,15 @@
 /**
  * Pluto's benchmark (DESIGN.md "Performance budgets"). Run after a build:
  *
- *   node bench/run.js [--quick] [--no-profile] [--no-write]
+ *   node bench/run.js [--quick] [--no-profile] [--no-write] [--write] [--no-wait]
  *
  * Measures process start, `pluto serve` start, warm run latency against a floor proxy, throughput at
  * concurrency 32, memory and CPU per run of the serve process (for fsync batch and never), and the
  * prompt scaffolding Pluto adds; profiles the serve process under load with `node --cpu-prof`. Prints a
  * Markdown report and writes it to docs/benchmarks.md below the generated-section marker (everything
  * above the marker is kept as written by hand). `--quick` is a smoke run with few samples that writes
- * nothing unless `--write` is given; `--no-write` never writes.
+ * nothing unless `--write` is given; `--no-write` never writes. A full run first waits up to 90 s for
+ * other processes to leave the CPU mostly idle (`--no-wait` skips that).
  *
  * All traffic stays on 127.0.0.1; every child process and temp dir is removed at the end, on error and
  * on Ctrl-C.
@@ -21,23 +22,20 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { startFakeModel } from "../test/support/fake-model/fake-model.js";
 import { summarizeProfileDir } from "./cpu-profile.js";
-import { pollUntilOk, postRun, sequentialLatencies, throughput } from "./http-load.js";
+import { sequentialLatencies, throughput } from "./http-load.js";
 import { atLeast, atMost, renderReport } from "./markdown-report.js";
 import {
   cpuMsOf,
-  exited,
   fileSystemOf,
-  freePort,
   MS_PER_TICK,
   machineCpu,
   memoryOf,
   ownAndChildrenCpuMs,
   Resources,
-  stopChild,
-  waitForLine,
 } from "./processes.js";
 import { loadTokenizer, measureScaffolding } from "./scaffolding.js";
-import { createProject, PLUTO_BIN, plutoEnv, REPO, startFloor, startPluto } from "./servers.js";
+import { createProject, REPO, startFloor, startPluto } from "./servers.js";
+import { measureImports, measureStartup, measureVersion } from "./start-up.js";
 import { summarize } from "./stats.js";
 
 const MARKER =
@@ -86,99 +84,6 @@ const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
 
 /** @param {string} message */
 const progress = (message) => process.stderr.write(`bench: ${message}\n`);
-
-/**
- * Wall time of one child process from spawn to exit; it must exit 0.
- * @param {Resources} resources @param {string[]} args for node
- */
-async function timeProcess(resources, args) {
-  const started = performance.now();
-  const child = resources.spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout?.resume();
-  child.stderr?.resume();
-  const code = await exited(child);
-  const elapsed = performance.now() - started;
-  if (code !== 0) throw new Error(`node ${args.join(" ")} exited ${code}`);
-  return elapsed;
-}
-
-/** @param {Resources} resources */
-async function measureVersion(resources) {
-  /** @type {number[]} */
-  const node = [];
-  /** @type {number[]} */
-  const pluto = [];
-  // One of each first, unmeasured: the OS file cache.
-  await timeProcess(resources, ["-e", "0"]);
-  await timeProcess(resources, [PLUTO_BIN, "--version"]);
-  for (let index = 0; index < plan.versionRuns; index++) {
-    node.push(await timeProcess(resources, ["-e", "0"]));
-    pluto.push(await timeProcess(resources, [PLUTO_BIN, "--version"]));
-  }
-  return { node: summarize(node), pluto: summarize(pluto) };
-}
-
-/** @param {Resources} resources @param {string} fakeUrl */
-async function measureStartup(resources, fakeUrl) {
-  const project = createProject(resources, { agent: "demo", fsync: "batch" });
-  /** @type {number[]} */
-  const healthz = [];
-  /** @type {number[]} */
-  const listening = [];
-  /** @type {number[]} */
-  const firstRun = [];
-  for (let index = 0; index < plan.serveRuns; index++) {
-    const port = await freePort();
-    const started = performance.now();
-    const child = resources.spawn(process.execPath, [PLUTO_BIN, "serve", "--port", String(port)], {
-      cwd: project,
-      env: plutoEnv(fakeUrl),
-    });
-    const listened = waitForLine(child, /^Pluto listening on /, 20_000).then(
-      () => performance.now() - started,
-    );
-    try {
-      await pollUntilOk(`http://127.0.0.1:${port}/healthz`, { intervalMs: 5, timeoutMs: 20_000 });
-      healthz.push(performance.now() - started);
-      listening.push(await listened);
-      const runStarted = performance.now();
-      await postRun(`http://127.0.0.1:${port}/api/v1/agents/demo/runs`, "hello", undefined);
-      firstRun.push(performance.now() - runStarted);
-    } finally {
-      await stopChild(child, 10_000);
-    }
-  }
-  return { healthz: summarize(healthz), listening: summarize(listening), firstRun: summarize(firstRun) };
-}
-
-/**
- * Median time each heavy import adds at start-up, over `runs` fresh processes (bench/import-cost.js).
- * @param {Resources} resources @param {number} runs
- * @returns {Promise<{ steps: Array<{ module: string; ms: number | undefined; error?: string }>; totalMs: number }>}
- */
-async function measureImports(resources, runs) {
-  /** @type {Array<{ steps: Array<{ module: string; ms: number | null; error?: string }>; totalMs: number }>} */
-  const samples = [];
-  for (let index = 0; index < runs; index++) {
-    const child = resources.spawn(process.execPath, [join(REPO, "bench", "import-cost.js")]);
-    const line = await waitForLine(child, /^\{"steps"/, 30_000);
-    samples.push(JSON.parse(line.input ?? "{}"));
-    await exited(child);
-  }
-  const median = (/** @type {number[]} */ values) =>
-    values.length === 0 ? undefined : summarize(values).p50;
-  const first = samples[0] ?? { steps: [], totalMs: 0 };
-  return {
-    steps: first.steps.map((step, index) => ({
-      module: step.module,
-      ms: median(
-        samples.flatMap((sample) => (sample.steps[index]?.ms == null ? [] : [sample.steps[index].ms])),
-      ),
-      ...(step.error === undefined ? {} : { error: step.error }),
-    })),
-    totalMs: /** @type {number} */ (median(samples.map((sample) => sample.totalMs))),
-  };
-}
 
 /**
  * Throughput with the server's CPU, the machine's busy share and the benchmark's own CPU around it.
@@ -343,10 +248,10 @@ async function measureAll(resources) {
   resources.onCleanup(() => fake.close());
 
   progress("pluto --version");
-  const version = await measureVersion(resources);
+  const version = await measureVersion(resources, plan.versionRuns);
   progress("pluto serve start");
   const startup = {
-    ...(await measureStartup(resources, fake.url)),
+    ...(await measureStartup(resources, fake.url, plan.serveRuns)),
     imports: await measureImports(resources, 3),
   };
   const floor = await startFloor(resources, fake.url);
