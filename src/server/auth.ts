@@ -37,7 +37,10 @@ export function authenticate(
     if (options.apiKeys === undefined) return false;
     const now = Date.now();
     if (now - keysKnownAt > (options.keyCheckIntervalMs ?? 1000)) {
-      haveKeys = (await options.apiKeys.list()).some((record) => record.revokedAt === undefined);
+      // Only API keys switch authentication on; login links and cookies exist only once it is on.
+      haveKeys = (await options.apiKeys.list()).some(
+        (record) => record.revokedAt === undefined && (record.kind ?? "api") === "api",
+      );
       keysKnownAt = now;
     }
     return haveKeys;
