@@ -286,6 +286,35 @@ export const configFileSchema = z
           .max(1024 * 1024 * 1024)
           .default(1_048_576)
           .meta({ description: "Largest accepted request body in bytes, 1024-1073741824. Default 1048576" }),
+        public_url: httpUrl(
+          "URL clients reach this server at (agent cards, login links). Default: from the request",
+        ).optional(),
+        default_agent: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, { error: "must be an agent name" })
+          .optional()
+          .meta({
+            description:
+              "Agent for protocol requests that name none (Agent Protocol, the instance's A2A card)",
+          }),
+        limits: z
+          .strictObject({
+            requests_per_minute: z
+              .int()
+              .min(1)
+              .max(1_000_000)
+              .optional()
+              .meta({
+                description: "Requests per minute per tenant (token bucket; per worker). Default: unlimited",
+              }),
+            concurrent_runs_per_tenant: z
+              .int()
+              .min(1)
+              .max(100_000)
+              .optional()
+              .meta({ description: "Runs in flight per tenant (per worker). Default: unlimited" }),
+          })
+          .prefault({}),
       })
       .prefault({}),
     retry: z

@@ -183,6 +183,18 @@ function resolveConfig(options: ResolveConfigOptions): PlutoConfig {
       port: data.server.port,
       auth: data.server.auth.token === undefined ? {} : { token: data.server.auth.token },
       maxBodyBytes: data.server.max_body_bytes,
+      ...(data.server.public_url === undefined
+        ? {}
+        : { publicUrl: data.server.public_url.replace(/\/+$/, "") }),
+      ...(data.server.default_agent === undefined ? {} : { defaultAgent: data.server.default_agent }),
+      limits: {
+        ...(data.server.limits.requests_per_minute === undefined
+          ? {}
+          : { requestsPerMinute: data.server.limits.requests_per_minute }),
+        ...(data.server.limits.concurrent_runs_per_tenant === undefined
+          ? {}
+          : { concurrentRunsPerTenant: data.server.limits.concurrent_runs_per_tenant }),
+      },
     },
     retry: { maxRetries: data.retry.max_retries, maxDelayMs: data.retry.max_delay_ms },
   };

@@ -80,6 +80,12 @@ export interface ServerConfig {
   auth: { token?: string };
   /** Largest accepted request body in bytes. @default 1048576 */
   maxBodyBytes: number;
+  /** URL clients reach this server at (agent cards, login links); from each request when absent. */
+  publicUrl?: string;
+  /** Agent for protocol requests that name none. */
+  defaultAgent?: string;
+  /** Per-tenant limits, per worker; absent means unlimited. */
+  limits: { requestsPerMinute?: number; concurrentRunsPerTenant?: number };
 }
 
 export interface PlutoConfig {

@@ -49,7 +49,7 @@ describe("loadConfig defaults", () => {
         coordination: { backend: "local" },
       },
       providers: {},
-      server: { host: "127.0.0.1", port: 7400, auth: {}, maxBodyBytes: 1_048_576 },
+      server: { host: "127.0.0.1", port: 7400, auth: {}, maxBodyBytes: 1_048_576, limits: {} },
       retry: { maxRetries: 3, maxDelayMs: 8000 },
     });
     expect(config.file).toBeUndefined();
@@ -97,6 +97,9 @@ server:
   port: 8080
   auth: { token: secret-token }
   max_body_bytes: 2048
+  public_url: https://pluto.example.test/
+  default_agent: assistant
+  limits: { requests_per_minute: 600, concurrent_runs_per_tenant: 8 }
 retry: { max_retries: 0, max_delay_ms: 100 }
 `);
     const config = await loadConfig({ cwd, env: {} });
@@ -127,7 +130,15 @@ retry: { max_retries: 0, max_delay_ms: 100 }
         },
         work: { type: "openrouter", apiKey: "or-1", headers: {} },
       },
-      server: { host: "0.0.0.0", port: 8080, auth: { token: "secret-token" }, maxBodyBytes: 2048 },
+      server: {
+        host: "0.0.0.0",
+        port: 8080,
+        auth: { token: "secret-token" },
+        maxBodyBytes: 2048,
+        publicUrl: "https://pluto.example.test",
+        defaultAgent: "assistant",
+        limits: { requestsPerMinute: 600, concurrentRunsPerTenant: 8 },
+      },
       retry: { maxRetries: 0, maxDelayMs: 100 },
     });
   });

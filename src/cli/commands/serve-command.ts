@@ -23,6 +23,7 @@ export async function serveCommand(
     );
   }
   let ready = false;
+  const settings = runtime.config.server;
   const authToken = runtime.config.server.auth.token;
   const app = createApp({
     agents: runtime.agents,
@@ -31,6 +32,15 @@ export async function serveCommand(
     artifacts: runtime.artifacts,
     tasks: runtime.tasks,
     apiKeys: runtime.apiKeys,
+    agentFolders: runtime.agents,
+    ...(settings.publicUrl === undefined ? {} : { publicUrl: settings.publicUrl }),
+    ...(settings.defaultAgent === undefined ? {} : { defaultAgent: settings.defaultAgent }),
+    ...(settings.limits.requestsPerMinute === undefined
+      ? {}
+      : { rateLimitPerMinute: settings.limits.requestsPerMinute }),
+    ...(settings.limits.concurrentRunsPerTenant === undefined
+      ? {}
+      : { maxConcurrentRunsPerTenant: settings.limits.concurrentRunsPerTenant }),
     maxBodyBytes: runtime.config.server.maxBodyBytes,
     ready: () => ready,
     onUnexpectedError: (error) =>
