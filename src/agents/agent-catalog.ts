@@ -1,10 +1,11 @@
-import type { Dirent } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { Diagnostic } from "../core/diagnostic.js";
 import { PlutoError } from "../core/errors.js";
-import { assertSafeName, isSafeName } from "../core/names.js";
+import { assertSafeName } from "../core/names.js";
+import { AgentCache, type CachedAgent, estimateAgentBytes } from "./agent-cache.js";
 import type { AgentDefinition } from "./agent-definition.js";
+import { AgentNameIndex, mapWithConcurrency } from "./agent-name-index.js";
 import { AGENT_FILE_NAME, agentInvalidError, type LoadAgentResult, loadAgent } from "./load-agent.js";
 
 /** Options for {@link AgentCatalog}. */
@@ -13,63 +14,121 @@ export interface AgentCatalogOptions {
   agentsDir: string;
   /** Provider names declared in pluto.yaml (built-in names are always known). */
   providerNames: readonly string[];
-  /** Loaded agents kept in memory (least recently used are dropped first). @default 1000 */
+  /**
+   * The cache of loaded agents, shared with other catalogs (`TenantAgents` passes one for every tenant).
+   * Without it the catalog makes its own from `maxCached` and `maxCachedBytes`.
+   */
+  cache?: AgentCache;
+  /** Loaded agents kept in memory when no `cache` is given. @default 1000 */
   maxCached?: number;
+  /** Estimated bytes of loaded agents kept when no `cache` is given. @default 67108864 (64 MiB) */
+  maxCachedBytes?: number;
+  /**
+   * The array form of `list()` loads (validates) every agent only while the folder holds at most this many;
+   * above it only cached agents report validity (see {@link AgentSummary.checked}). @default 256
+   */
+  validateAllUpTo?: number;
+  /** Agents loaded at once while listing. @default 8 */
+  listConcurrency?: number;
+  /** Loads one agent folder. @default loadAgent (tests wrap it to count loads) */
+  load?: (directory: string, options: { providerNames: readonly string[] }) => Promise<LoadAgentResult>;
 }
 
 /** One row of {@link AgentCatalog.list}. */
 export interface AgentSummary {
   name: string;
-  /** `metadata.description`, or "" when absent or unreadable. */
+  /** `metadata.description`, or "" when absent, unreadable or not checked. */
   description: string;
-  /** True when the agent loads without errors. */
+  /** True when the agent loads without errors (presumed true when `checked` is false). */
   valid: boolean;
-  /** Errors and warnings from loading the agent (empty for a clean agent). */
+  /** Errors and warnings from loading the agent (empty for a clean or unchecked agent). */
   diagnostics: Diagnostic[];
+  /**
+   * False when this listing did not load the agent (array form of `list()` on a folder larger than
+   * `validateAllUpTo`, agent not in the cache): `valid` is then an assumption that `get` may contradict
+   * with `AGENT_INVALID`.
+   */
+  checked: boolean;
 }
 
-interface CacheEntry {
-  result: LoadAgentResult;
-  /** `mtime:size:ctime` of every file the load looked at ("missing" for absent ones). */
-  stamps: string[];
+/** Paging of {@link AgentCatalog.list}. */
+export interface AgentListOptions {
+  /** Agents to skip, in name order; a non-negative integer. @default 0 */
+  offset?: number;
+  /** Agents to return, 1 to 1000. @default 100 */
+  limit?: number;
 }
+
+/** One page of a catalog's agents, each loaded (checked) through the cache. */
+export interface AgentPage {
+  agents: AgentSummary[];
+  /** Agent folders (safe name, with agent.yaml) in the folder. */
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+/** Largest page {@link AgentCatalog.list} returns. */
+export const MAX_AGENT_PAGE = 1000;
 
 /**
- * The agents in one folder, loaded lazily and cached. Every `get` re-checks the files the cached load
- * used (agent.yaml, the Markdown files, skill folders and SKILL.md files) with `stat` and reloads the agent
- * when any of them changed, appeared or disappeared. Names are checked with `assertSafeName` before they
- * reach the filesystem.
+ * The agents in one folder, loaded lazily into an LRU cache bounded by count and bytes (shared across
+ * tenants through `cache`). Every `get` re-checks the files the cached load used (agent.yaml, the Markdown
+ * files, skill folders and SKILL.md files) with `stat` and reloads the agent when any of them changed,
+ * appeared or disappeared; a warm `get` reads no file. Listing reads folder names (cached while the folder's
+ * own stamp is unchanged) and loads only the agents it reports on. Names are checked with
+ * `assertSafeName` before they reach the filesystem.
  */
 export class AgentCatalog {
   readonly agentsDir: string;
+  /** The cache of loaded agents (shared when one was passed in). */
+  readonly cache: AgentCache;
   readonly #providerNames: readonly string[];
-  readonly #maxCached: number;
-  readonly #cache = new Map<string, CacheEntry>();
-  readonly #loading = new Map<string, Promise<CacheEntry>>();
+  readonly #validateAllUpTo: number;
+  readonly #listConcurrency: number;
+  readonly #load: NonNullable<AgentCatalogOptions["load"]>;
+  readonly #index: AgentNameIndex;
+  readonly #loading = new Map<string, Promise<CachedAgent | undefined>>();
 
   constructor(options: AgentCatalogOptions) {
     this.agentsDir = path.resolve(options.agentsDir);
+    this.cache =
+      options.cache ??
+      new AgentCache({
+        ...(options.maxCached === undefined ? {} : { maxEntries: options.maxCached }),
+        ...(options.maxCachedBytes === undefined ? {} : { maxBytes: options.maxCachedBytes }),
+      });
     this.#providerNames = [...options.providerNames];
-    this.#maxCached = Math.max(1, options.maxCached ?? 1000);
+    this.#validateAllUpTo = Math.max(0, options.validateAllUpTo ?? 256);
+    this.#listConcurrency = Math.max(1, options.listConcurrency ?? 8);
+    this.#load = options.load ?? loadAgent;
+    this.#index = new AgentNameIndex(this.agentsDir);
   }
 
   /**
-   * Every folder under `agentsDir` with a safe name and an `agent.yaml`, sorted by name, loaded (or taken
-   * from the cache) to report validity. A missing `agentsDir` gives an empty list.
+   * Every folder under `agentsDir` with a safe name and an `agent.yaml`, sorted by name. A missing
+   * `agentsDir` gives an empty list. Small folders (at most `validateAllUpTo` agents) are fully loaded to
+   * report validity, at most `listConcurrency` at a time; larger ones report validity only for agents in
+   * the cache (`checked: false` for the rest) so a listing never loads thousands of agents.
    */
-  async list(): Promise<AgentSummary[]> {
-    const names = await this.#agentNames();
-    const summaries: AgentSummary[] = [];
-    for (const name of names) {
-      const { result } = await this.#entry(name);
-      summaries.push({
-        name,
-        description: result.agent?.description ?? "",
-        valid: result.agent !== undefined,
-        diagnostics: result.diagnostics,
-      });
+  list(): Promise<AgentSummary[]>;
+  /**
+   * One page of the agents in name order; every agent on the page is loaded (through the cache) to report
+   * its validity. @throws PlutoError `BAD_REQUEST` for a negative or fractional offset, or a limit outside 1..1000.
+   */
+  list(options: AgentListOptions): Promise<AgentPage>;
+  async list(options?: AgentListOptions): Promise<AgentSummary[] | AgentPage> {
+    const names = await this.#index.names();
+    if (options !== undefined) {
+      const { offset, limit } = pageBounds(options);
+      const agents = await this.#summaries(names.slice(offset, offset + limit));
+      return { agents, total: names.length, offset, limit };
     }
-    return summaries;
+    if (names.length <= this.#validateAllUpTo) return this.#summaries(names);
+    return names.map((name) => {
+      const cached = this.cache.peek(this.#key(name));
+      return cached === undefined ? uncheckedSummary(name) : summaryOf(name, cached.result);
+    });
   }
 
   /**
@@ -81,11 +140,9 @@ export class AgentCatalog {
    */
   async get(name: string): Promise<AgentDefinition> {
     assertSafeName("agent", name);
-    const agentFile = path.join(this.agentsDir, name, AGENT_FILE_NAME);
-    const info = await stat(agentFile).catch(() => undefined);
-    if (info === undefined || !info.isFile()) {
-      this.#cache.delete(name);
-      const available = (await this.#agentNames()).slice(0, 100);
+    const entry = await this.#entry(name);
+    if (entry === undefined) {
+      const available = (await this.#index.names()).slice(0, 100);
       throw new PlutoError(
         "AGENT_NOT_FOUND",
         `Agent "${name}" not found in ${this.agentsDir}. ${
@@ -96,66 +153,109 @@ export class AgentCatalog {
         { details: { agent: name, available } },
       );
     }
-    const { result } = await this.#entry(name);
-    if (result.agent === undefined) throw agentInvalidError(name, result.diagnostics);
-    return result.agent;
+    if (entry.result.agent === undefined) throw agentInvalidError(name, entry.result.diagnostics);
+    return entry.result.agent;
   }
 
-  /** Drops cached agents (one by name, or all), so the next `get` reloads from disk. */
+  /**
+   * Drops cached agents (one by name, or all of this folder), so the next `get` reloads from disk and the
+   * next listing re-reads the folder's names. Called after changes through the admin API or an import.
+   */
   invalidate(name?: string): void {
-    if (name === undefined) this.#cache.clear();
-    else this.#cache.delete(name);
+    if (name === undefined) {
+      this.cache.deleteWithPrefix(this.#key(""));
+      this.#index.reset();
+      return;
+    }
+    this.cache.delete(this.#key(name));
+    this.#index.recheck(name);
   }
 
-  async #agentNames(): Promise<string[]> {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(this.agentsDir, { withFileTypes: true });
-    } catch {
-      return [];
-    }
-    const names: string[] = [];
-    for (const entry of entries) {
-      if (!isSafeName(entry.name) || !(entry.isDirectory() || entry.isSymbolicLink())) continue;
-      const info = await stat(path.join(this.agentsDir, entry.name, AGENT_FILE_NAME)).catch(() => undefined);
-      if (info?.isFile()) names.push(entry.name);
-    }
-    return names.sort();
+  /** Cache key: the agent's folder (`name` is a safe name; "" gives the prefix of every agent here). */
+  #key(name: string): string {
+    return `${this.agentsDir}${path.sep}${name}`;
   }
 
-  async #entry(name: string): Promise<CacheEntry> {
-    const cached = this.#cache.get(name);
-    if (cached !== undefined && sameStamps(cached.stamps, await stampsOf(cached.result.files))) {
-      this.#cache.delete(name);
-      this.#cache.set(name, cached);
-      return cached;
+  #summaries(names: readonly string[]): Promise<AgentSummary[]> {
+    return mapWithConcurrency(names, this.#listConcurrency, async (name) => {
+      const entry = await this.#entry(name);
+      return entry === undefined
+        ? { ...uncheckedSummary(name), valid: false, checked: true }
+        : summaryOf(name, entry.result);
+    });
+  }
+
+  /** The cached entry when its files are unchanged, else a fresh load; undefined when agent.yaml is gone. */
+  async #entry(name: string): Promise<CachedAgent | undefined> {
+    const key = this.#key(name);
+    const cached = this.cache.get(key);
+    if (cached !== undefined) {
+      const stamps = await stampsOf(cached.result.files);
+      if (sameStamps(cached.stamps, stamps)) return cached;
+      this.cache.delete(key);
+      if (stamps[0] === "missing") return this.#gone(name);
     }
     const pending = this.#loading.get(name);
     if (pending !== undefined) return pending;
-    const loading = this.#load(name).finally(() => this.#loading.delete(name));
+    const loading = this.#fresh(name).finally(() => this.#loading.delete(name));
     this.#loading.set(name, loading);
     return loading;
   }
 
-  async #load(name: string): Promise<CacheEntry> {
+  async #fresh(name: string): Promise<CachedAgent | undefined> {
+    const info = await stat(path.join(this.agentsDir, name, AGENT_FILE_NAME)).catch(() => undefined);
+    if (info === undefined || !info.isFile()) return this.#gone(name);
     const started = Date.now();
-    const result = await loadAgent(path.join(this.agentsDir, name), { providerNames: this.#providerNames });
+    const result = await this.#load(path.join(this.agentsDir, name), { providerNames: this.#providerNames });
     const stamps = await stampsOf(result.files);
     // A file modified within a second of the load may have changed while it was being read (and mtime
     // granularity can be coarse), so such a result is served once and reloaded on the next get.
     const recent = stamps.some(
       (stamp) => stamp !== "missing" && Number(stamp.split(":")[0]) >= started - 1000,
     );
-    const entry: CacheEntry = { result, stamps: recent ? ["volatile"] : stamps };
-    this.#cache.delete(name);
-    this.#cache.set(name, entry);
-    while (this.#cache.size > this.#maxCached) {
-      const oldest = this.#cache.keys().next().value;
-      if (oldest === undefined) break;
-      this.#cache.delete(oldest);
-    }
+    const kept = recent ? ["volatile"] : stamps;
+    const entry: CachedAgent = { result, stamps: kept, bytes: estimateAgentBytes(result, kept) };
+    this.cache.set(this.#key(name), entry);
     return entry;
   }
+
+  #gone(name: string): undefined {
+    this.cache.delete(this.#key(name));
+    this.#index.recheck(name);
+    return undefined;
+  }
+}
+
+function pageBounds(options: AgentListOptions): { offset: number; limit: number } {
+  const offset = options.offset ?? 0;
+  const limit = options.limit ?? 100;
+  if (!Number.isSafeInteger(offset) || offset < 0) {
+    throw new PlutoError("BAD_REQUEST", `offset must be a non-negative integer (got ${String(offset)}).`, {
+      details: { field: "offset" },
+    });
+  }
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_AGENT_PAGE) {
+    throw new PlutoError(
+      "BAD_REQUEST",
+      `limit must be an integer from 1 to ${MAX_AGENT_PAGE} (got ${String(limit)}); page through larger folders with offset.`,
+      { details: { field: "limit" } },
+    );
+  }
+  return { offset, limit };
+}
+
+function summaryOf(name: string, result: LoadAgentResult): AgentSummary {
+  return {
+    name,
+    description: result.agent?.description ?? "",
+    valid: result.agent !== undefined,
+    diagnostics: result.diagnostics,
+    checked: true,
+  };
+}
+
+function uncheckedSummary(name: string): AgentSummary {
+  return { name, description: "", valid: true, diagnostics: [], checked: false };
 }
 
 async function stampsOf(files: readonly string[]): Promise<string[]> {

@@ -1,7 +1,8 @@
 import path from "node:path";
 import { assertSafeName } from "../core/names.js";
 import { DEFAULT_TENANT } from "../core/scope.js";
-import { AgentCatalog, type AgentSummary } from "./agent-catalog.js";
+import { AgentCache } from "./agent-cache.js";
+import { AgentCatalog, type AgentListOptions, type AgentPage, type AgentSummary } from "./agent-catalog.js";
 import type { AgentDefinition } from "./agent-definition.js";
 
 /** Options for {@link TenantAgents}. */
@@ -12,10 +13,20 @@ export interface TenantAgentsOptions {
   dataDir: string;
   /** Provider names declared in pluto.yaml. */
   providerNames: readonly string[];
-  /** Loaded agents kept per tenant. @default 1000 */
-  maxCachedPerTenant?: number;
-  /** Tenants whose catalogs stay in memory (least recently used are dropped). @default 1000 */
+  /** Loaded agents kept in memory, across all tenants (one shared LRU). @default 1000 */
+  maxCached?: number;
+  /**
+   * Estimated bytes of the loaded agents kept in memory, across all tenants (see `estimateAgentBytes`).
+   * @default 67108864 (64 MiB)
+   */
+  maxCachedBytes?: number;
+  /** Tenants whose catalogs (folder name indexes) stay in memory (least recently used are dropped). @default 1000 */
   maxTenants?: number;
+  /**
+   * The array form of `list(tenant)` loads every agent of a folder holding at most this many; larger
+   * folders report validity only for cached agents (see `AgentSummary.checked`). @default 256
+   */
+  validateAllUpTo?: number;
 }
 
 /**
@@ -24,11 +35,17 @@ export interface TenantAgentsOptions {
  * their own subtree").
  */
 export class TenantAgents {
+  /** The one cache of loaded agents every tenant's catalog shares. */
+  readonly cache: AgentCache;
   readonly #options: TenantAgentsOptions;
   readonly #catalogs = new Map<string, AgentCatalog>();
 
   constructor(options: TenantAgentsOptions) {
     this.#options = options;
+    this.cache = new AgentCache({
+      ...(options.maxCached === undefined ? {} : { maxEntries: options.maxCached }),
+      ...(options.maxCachedBytes === undefined ? {} : { maxBytes: options.maxCachedBytes }),
+    });
   }
 
   /** Provider names declared in pluto.yaml, as given in the options (for validating agents elsewhere). */
@@ -47,7 +64,10 @@ export class TenantAgents {
     );
   }
 
-  /** The catalog of one tenant (created on first use, kept in a bounded LRU). */
+  /**
+   * The catalog of one tenant (created on first use, kept in a bounded LRU). A catalog dropped from that LRU
+   * loses only its folder name index: its loaded agents stay in the shared cache, keyed by folder.
+   */
   catalog(tenant: string = DEFAULT_TENANT): AgentCatalog {
     let catalog = this.#catalogs.get(tenant);
     if (catalog !== undefined) {
@@ -58,9 +78,10 @@ export class TenantAgents {
     catalog = new AgentCatalog({
       agentsDir: this.directoryOf(tenant),
       providerNames: this.#options.providerNames,
-      ...(this.#options.maxCachedPerTenant === undefined
+      cache: this.cache,
+      ...(this.#options.validateAllUpTo === undefined
         ? {}
-        : { maxCached: this.#options.maxCachedPerTenant }),
+        : { validateAllUpTo: this.#options.validateAllUpTo }),
     });
     this.#catalogs.set(tenant, catalog);
     if (this.#catalogs.size > (this.#options.maxTenants ?? 1000)) {
@@ -75,13 +96,28 @@ export class TenantAgents {
     return this.catalog(tenant).get(name);
   }
 
-  /** A tenant's agents. */
-  list(tenant: string = DEFAULT_TENANT): Promise<AgentSummary[]> {
-    return this.catalog(tenant).list();
+  /** A tenant's agents, sorted by name. @see AgentCatalog.list for which ones are loaded to check validity. */
+  list(tenant?: string): Promise<AgentSummary[]>;
+  /** One page of a tenant's agents, each checked. @throws PlutoError `BAD_REQUEST` for bad paging. */
+  list(tenant: string | undefined, options: AgentListOptions): Promise<AgentPage>;
+  list(tenant: string = DEFAULT_TENANT, options?: AgentListOptions): Promise<AgentSummary[] | AgentPage> {
+    const catalog = this.catalog(tenant);
+    return options === undefined ? catalog.list() : catalog.list(options);
   }
 
-  /** Drops cached definitions of one agent (or all of a tenant) after a change through the admin API. */
+  /**
+   * Drops cached definitions of one agent (or all of a tenant) after a change through the admin API or an
+   * import, so the next `get` reloads it from disk. @throws PlutoError `INVALID_NAME` for an unsafe tenant.
+   */
   invalidate(tenant: string = DEFAULT_TENANT, name?: string): void {
-    this.#catalogs.get(tenant)?.invalidate(name);
+    const catalog = this.#catalogs.get(tenant);
+    if (catalog !== undefined) {
+      catalog.invalidate(name);
+      return;
+    }
+    // No catalog in memory (never used, or dropped from the tenant LRU): its agents may still be cached.
+    const prefix = `${this.directoryOf(tenant)}${path.sep}`;
+    if (name === undefined) this.cache.deleteWithPrefix(prefix);
+    else this.cache.delete(`${prefix}${assertSafeName("agent", name)}`);
   }
 }
