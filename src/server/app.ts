@@ -18,6 +18,7 @@ import { createTenantLimits } from "./limits/create-tenant-limits.js";
 import { loginRoutes } from "./login/login-routes.js";
 import { mcpRoutes } from "./mcp/mcp-routes.js";
 import { openaiRoutes } from "./openai/openai-routes.js";
+import { openApiRoutes } from "./openapi/openapi-routes.js";
 import type { AppEnv } from "./request-identity.js";
 import { agentRoutes } from "./routes/agent-routes.js";
 import { runRoutes } from "./routes/run-routes.js";
@@ -137,6 +138,9 @@ export function createApp(appOptions: AppOptions): Hono<AppEnv> {
     }),
   );
 
+  // The OpenAPI document and its docs page (public, see isPublicPath).
+  app.route("/", openApiRoutes(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }));
+
   app.notFound(() => {
     throw new PlutoError("NOT_FOUND", "No such route. See the API reference in docs/http-api.md.");
   });
@@ -159,6 +163,8 @@ function isPublicPath(path: string): boolean {
     path === "/healthz" ||
     path === "/readyz" ||
     path === "/login" ||
+    path === "/openapi.json" ||
+    path === "/docs" ||
     path.startsWith("/.well-known/") ||
     /^\/a2a\/[^/]+\/\.well-known\//.test(path)
   );

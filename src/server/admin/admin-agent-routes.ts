@@ -11,8 +11,10 @@ import { readAgentFiles } from "./agent-files.js";
 import { type AgentFolders, AgentFolderWriter, relativeDiagnostic } from "./agent-folder-writer.js";
 
 const FilesSchema = z.record(z.string(), z.string());
-const CreateAgentBody = z.strictObject({ name: z.string().max(200), files: FilesSchema });
-const ReplaceAgentBody = z.strictObject({ files: FilesSchema });
+/** Body of `POST /api/v1/admin/agents` (also read by the OpenAPI document). */
+export const CreateAgentBody = z.strictObject({ name: z.string().max(200), files: FilesSchema });
+/** Body of `PUT /api/v1/admin/agents/{name}` (also read by the OpenAPI document). */
+export const ReplaceAgentBody = z.strictObject({ files: FilesSchema });
 
 /** Options for {@link adminAgentRoutes}. */
 export interface AdminAgentRoutesOptions {

@@ -8,7 +8,8 @@ import { createApiKey } from "../../services/auth/api-keys.js";
 import { readJsonBody } from "../request-body.js";
 import { identityOf, type RequestIdentity } from "../request-identity.js";
 
-const CreateKeyBody = z.strictObject({
+/** Body of `POST /api/v1/admin/keys` (also read by the OpenAPI document). */
+export const CreateKeyBody = z.strictObject({
   role: z.enum(["admin", "member"]),
   name: z.string().max(200).optional(),
   tenant: z.string().max(128).optional(),

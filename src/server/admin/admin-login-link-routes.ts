@@ -6,7 +6,8 @@ import { LOGIN_LINK_TTL_MS, mintToken } from "../login/session-tokens.js";
 import { readJsonBody } from "../request-body.js";
 import { identityOf } from "../request-identity.js";
 
-const LoginLinkBody = z.strictObject({ role: z.enum(["admin", "member"]).optional() });
+/** Body of `POST /api/v1/admin/login-links` (also read by the OpenAPI document). */
+export const LoginLinkBody = z.strictObject({ role: z.enum(["admin", "member"]).optional() });
 
 /** Options for {@link adminLoginLinkRoutes}. */
 export interface AdminLoginLinkRoutesOptions {
