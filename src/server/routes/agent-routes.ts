@@ -6,9 +6,17 @@ import { identityOf } from "../request-identity.js";
 /** `GET /agents` and `GET /agents/{agent}`. */
 export function agentRoutes(options: AppOptions): Hono {
   const routes = new Hono();
-  routes.get("/agents", async (context) =>
-    context.json({ agents: await options.agents.list(identityOf(context).tenant) }),
-  );
+  // Only names, descriptions and validity: load diagnostics hold server paths (the admin API shows them, relative).
+  routes.get("/agents", async (context) => {
+    const agents = await options.agents.list(identityOf(context).tenant);
+    return context.json({
+      agents: agents.map((agent) => {
+        const { name, description, valid } = agent;
+        const checked = (agent as { checked?: boolean }).checked;
+        return checked === undefined ? { name, description, valid } : { name, description, valid, checked };
+      }),
+    });
+  });
   routes.get("/agents/:agent", async (context) => {
     // Validate here too: the name comes from the URL and must never reach a catalog (or a path) unchecked.
     const agent = await options.agents.get(
