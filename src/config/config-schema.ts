@@ -299,14 +299,9 @@ export const configFileSchema = z
           }),
         limits: z
           .strictObject({
-            requests_per_minute: z
-              .int()
-              .min(1)
-              .max(1_000_000)
-              .optional()
-              .meta({
-                description: "Requests per minute per tenant (token bucket; per worker). Default: unlimited",
-              }),
+            requests_per_minute: z.int().min(1).max(1_000_000).optional().meta({
+              description: "Requests per minute per tenant (token bucket; per worker). Default: unlimited",
+            }),
             concurrent_runs_per_tenant: z
               .int()
               .min(1)
