@@ -6,8 +6,8 @@ import type { RunManager } from "../runs/run-manager.js";
 import type { ArtifactStore } from "../services/artifact/artifact-store.js";
 import type { ApiKeyStore } from "../services/auth/api-key-store.js";
 import type { SessionStore } from "../services/session/session-store.js";
-import type { TaskStore } from "../services/task/task-store.js";
 import { InMemoryTaskStore } from "../services/task/in-memory-task-store.js";
+import type { TaskStore } from "../services/task/task-store.js";
 import { a2aRoutes } from "./a2a/a2a-routes.js";
 import { adminRoutes } from "./admin/admin-routes.js";
 import type { AgentFolders } from "./admin/agent-folder-writer.js";
@@ -23,6 +23,7 @@ import type { AppEnv } from "./request-identity.js";
 import { agentRoutes } from "./routes/agent-routes.js";
 import { runRoutes } from "./routes/run-routes.js";
 import { sessionRoutes } from "./routes/session-routes.js";
+import { websocketRoutes } from "./websocket/websocket-routes.js";
 
 /** What the HTTP API needs; built by `runtime.ts`. */
 export interface AppOptions {
@@ -116,6 +117,8 @@ export function createApp(appOptions: AppOptions): Hono<AppEnv> {
   api.route("/", agentRoutes(options));
   api.route("/", runRoutes(options));
   api.route("/", sessionRoutes(options));
+  // WebSocket transport of the same event stream (docs/websocket.md); needs startServer's `websocket`.
+  api.route("/", websocketRoutes(options));
   app.route("/api/v1", api);
   app.route("/v1", openaiRoutes(options));
   app.route("/mcp", mcpRoutes(options));

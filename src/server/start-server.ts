@@ -1,13 +1,14 @@
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { PlutoError } from "../core/errors.js";
+import type { WebSocketTransport } from "./websocket/websocket-server.js";
 
 /** A listening HTTP server. */
 export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:7400`. */
   url: string;
   port: number;
-  /** Stops accepting connections and closes idle ones; open SSE streams are ended. */
+  /** Stops accepting connections and closes idle ones; open SSE streams and WebSockets are ended. */
   close(): Promise<void>;
 }
 
@@ -23,7 +24,13 @@ export function isLoopbackHost(host: string): boolean {
  */
 export async function startServer(
   app: { fetch: (request: Request) => Response | Promise<Response> },
-  options: { host: string; port: number; authToken?: string },
+  options: {
+    host: string;
+    port: number;
+    authToken?: string;
+    /** Accept WebSocket upgrades (`createWebSocketServer`); the app's `/api/v1/ws` route uses it. */
+    websocket?: WebSocketTransport;
+  },
 ): Promise<RunningServer> {
   if (!isLoopbackHost(options.host) && options.authToken === undefined) {
     throw new PlutoError(
@@ -31,7 +38,12 @@ export async function startServer(
       `Refusing to listen on ${options.host} without authentication: anyone on the network could run your agents. Set server.auth.token in pluto.yaml (e.g. token: \${PLUTO_TOKEN}) or bind 127.0.0.1.`,
     );
   }
-  const server = createAdaptorServer({ fetch: app.fetch, hostname: options.host, port: options.port });
+  const server = createAdaptorServer({
+    fetch: app.fetch,
+    hostname: options.host,
+    port: options.port,
+    ...(options.websocket === undefined ? {} : { websocket: { server: options.websocket.server } }),
+  });
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       reject(
@@ -58,6 +70,7 @@ export async function startServer(
     close: () =>
       new Promise<void>((resolve) => {
         const closable = server as { closeAllConnections?: () => void };
+        options.websocket?.closeAll();
         server.close(() => resolve());
         closable.closeAllConnections?.();
       }),

@@ -14,6 +14,7 @@ export async function serveCommand(
   const runtime = await openRuntime(io, globals);
   const { createApp } = await import("../../server/app.js");
   const { startServer } = await import("../../server/start-server.js");
+  const { createWebSocketServer } = await import("../../server/websocket/websocket-server.js");
   const port = options.port === undefined ? runtime.config.server.port : Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     await runtime.close();
@@ -53,6 +54,8 @@ export async function serveCommand(
       host: options.host ?? runtime.config.server.host,
       port,
       ...(authToken === undefined ? {} : { authToken }),
+      // `GET /api/v1/ws` (docs/websocket.md): frames are limited like request bodies.
+      websocket: createWebSocketServer({ maxPayloadBytes: runtime.config.server.maxBodyBytes }),
     });
   } catch (error) {
     await runtime.close();

@@ -1,4 +1,5 @@
 import { OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
+import { registerWebSocketPath } from "../websocket/websocket-openapi.js";
 import { registerA2aAndMcpPaths } from "./a2a-mcp-paths.js";
 import { registerAdminApiPaths } from "./admin-api-paths.js";
 import { registerAgentProtocolPaths } from "./agent-protocol-paths.js";
@@ -79,6 +80,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Rec
   builder.schema("AgentProtocolError", AgentProtocolErrorBody, "response");
   builder.schema("OpenAiError", OpenAiErrorBody, "response");
   registerNativeApiPaths(builder);
+  registerWebSocketPath(builder);
   registerOpenAiApiPaths(builder);
   registerAgentProtocolPaths(builder);
   registerA2aAndMcpPaths(builder);

@@ -20,6 +20,8 @@ const ACCEPTED_WARNINGS = [
   "operation-2xx-response #/paths/~1mcp~1{agent}/delete/responses",
   // The login-link exchange succeeds with 303 See Other (cookie set, token removed from the URL).
   "operation-2xx-response #/paths/~1login/get/responses",
+  // The WebSocket endpoint succeeds with 101 Switching Protocols.
+  "operation-2xx-response #/paths/~1api~1v1~1ws/get/responses",
 ];
 
 async function lint(document: unknown): Promise<NormalizedProblem[]> {
