@@ -44,11 +44,9 @@ describe("WebSocketConnection", () => {
     ]);
     expect(harness.runs.activeCount).toBe(1);
     hold.resolve();
-    await harness.runs.whenIdle({
-      tenant: "default",
-      agent: "test-agent",
-      session: sent[0]?.type === "event" ? sent[0].session_id : "",
-    });
+    while (!sent.some((message) => message.type === "event" && message.event.type === "run-end")) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     // The run ended: the socket no longer follows its session, so there is room again.
     expect(connection.sessionCount).toBe(0);
   });
@@ -69,6 +67,8 @@ describe("WebSocketConnection", () => {
     const hold = deferred();
     const { connection, sent, harness } = connectionOver({ specs: [{ text: "done", gate: hold.promise }] });
     await connection.handleText(JSON.stringify({ type: "run", agent: "test-agent", input: "hi" }));
+    while (!sent.some((message) => message.type === "event"))
+      await new Promise((resolve) => setTimeout(resolve, 5));
     const before = sent.length;
     connection.close();
     expect(connection.sessionCount).toBe(0);
