@@ -86,18 +86,17 @@ export function createApp(appOptions: AppOptions): Hono<AppEnv> {
     ...(options.apiKeys === undefined ? {} : { apiKeys: options.apiKeys }),
   });
   app.use("*", (context, next) => (isPublicPath(context.req.path) ? next() : auth(context, next)));
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: options.maxBodyBytes,
-      onError: () => {
-        throw new PlutoError(
-          "PAYLOAD_TOO_LARGE",
-          `The request body is larger than ${options.maxBodyBytes} bytes (server.max_body_bytes).`,
-        );
-      },
-    }),
-  );
+  const appBodyLimit = bodyLimit({
+    maxSize: options.maxBodyBytes,
+    onError: () => {
+      throw new PlutoError(
+        "PAYLOAD_TOO_LARGE",
+        `The request body is larger than ${options.maxBodyBytes} bytes (server.max_body_bytes).`,
+      );
+    },
+  });
+  // /v1 applies the same limit itself, answering in OpenAI's error shape (OpenAI clients read `type`).
+  app.use("*", (context, next) => (hasOwnBodyLimit(context.req.path) ? next() : appBodyLimit(context, next)));
   const limit = limits.middleware;
   if (limit !== undefined) {
     app.use("*", (context, next) => (isPublicPath(context.req.path) ? next() : limit(context, next)));
@@ -171,4 +170,9 @@ function isPublicPath(path: string): boolean {
     path.startsWith("/.well-known/") ||
     /^\/a2a\/[^/]+\/\.well-known\//.test(path)
   );
+}
+
+/** Route groups that enforce `maxBodyBytes` themselves, in their protocol's error shape (OpenAI). */
+function hasOwnBodyLimit(path: string): boolean {
+  return path === "/v1" || path.startsWith("/v1/");
 }

@@ -211,7 +211,8 @@ function jsonCases(options: {
       ...base,
       label: "a body over server.max_body_bytes",
       body: oversized(options.valid),
-      envelope: "pluto",
+      // /v1 answers 413 in OpenAI's shape; every other route in Pluto's.
+      envelope: options.envelope === "openai" ? "openai" : "pluto",
       status: 413,
       code: "PAYLOAD_TOO_LARGE",
     },
@@ -219,7 +220,7 @@ function jsonCases(options: {
       ...base,
       label: "a chunked body over server.max_body_bytes (no Content-Length)",
       body: chunkedOversized(`${valid.slice(0, -1)},"padding":`),
-      envelope: "pluto",
+      envelope: options.envelope === "openai" ? "openai" : "pluto",
       status: 413,
       code: "PAYLOAD_TOO_LARGE",
     },
