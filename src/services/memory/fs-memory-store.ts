@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { FsyncPolicy } from "../../config/pluto-config.js";
@@ -109,7 +110,11 @@ export class FsMemoryStore implements MemoryStore {
     return join(directory, `${assertMemoryDocument(document)}.md`);
   }
 
+  /** The document's text, `undefined` when the file does not exist. */
   async #read(path: string): Promise<string | undefined> {
+    // Most days have no notes yet and every run reads today's and yesterday's: a stat that cannot throw
+    // (about 2 µs) answers "absent" without the ENOENT error a failed open builds (about 40 µs of CPU).
+    if (statSync(path, { throwIfNoEntry: false }) === undefined) return undefined;
     try {
       return await readFile(path, "utf8");
     } catch (error) {

@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { FsyncPolicy } from "../../config/pluto-config.js";
@@ -113,11 +114,20 @@ export class FsSessionStore implements SessionStore {
 
   /**
    * See {@link SessionStore.read}. A torn final line is skipped (and cut off by the next append).
+   * Reads nothing from disk when the log does not exist, or when `after` is at or past the last seq this
+   * store committed and the file still has the length it wrote (a run manager catching up on a
+   * session it already holds).
    * @throws PlutoError `SESSION_CORRUPT` naming file and line when a returned line is broken.
    */
   async read(key: SessionKey, options?: ReadOptions): Promise<SessionEvent[]> {
     const path = this.pathOf(key);
     const { after, limit } = checkReadOptions(options);
+    // A stat that cannot throw: no ENOENT error to build for a new session, and the size to compare.
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (stats === undefined) return [];
+    const committed = this.#files.get(path)?.committed;
+    if (committed?.exists === true && stats.size === committed.validBytes && after >= committed.lastSeq)
+      return [];
     const buffer = await this.#readLog(path);
     if (buffer === undefined) return [];
     const layout = inspectLog(buffer, path);
@@ -136,7 +146,9 @@ export class FsSessionStore implements SessionStore {
       if (!committed.exists || committed.createdAt === undefined) return undefined;
       return { ...identity, createdAt: committed.createdAt, lastSeq: committed.lastSeq };
     }
-    const buffer = await this.#readLog(path);
+    // A session id seen for the first time has no file: answer without building an ENOENT error.
+    const buffer =
+      statSync(path, { throwIfNoEntry: false }) === undefined ? undefined : await this.#readLog(path);
     const layout = buffer === undefined ? undefined : inspectLog(buffer, path);
     if (layout?.header === undefined) return undefined;
     return { ...identity, createdAt: layout.header.createdAt, lastSeq: layout.events.length };

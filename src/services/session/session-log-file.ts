@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { type FileHandle, open, readFile, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { FsyncPolicy } from "../../config/pluto-config.js";
@@ -92,8 +93,13 @@ export class SessionLogFile {
     return this.#draining === undefined && this.#queue.length === 0;
   }
 
-  /** The committed `{ createdAt, lastSeq }`, or `undefined` when not loaded yet or when busy writing. */
-  get committed(): { exists: boolean; createdAt: string | undefined; lastSeq: number } | undefined {
+  /**
+   * The committed `{ exists, createdAt, lastSeq, validBytes }` (`validBytes`: the file's length up to
+   * its last valid line), or `undefined` when not loaded yet or when busy writing.
+   */
+  get committed():
+    | { exists: boolean; createdAt: string | undefined; lastSeq: number; validBytes: number }
+    | undefined {
     return this.idle ? this.#state : undefined;
   }
 
@@ -175,12 +181,14 @@ export class SessionLogFile {
 
   async #load(): Promise<CommittedState> {
     if (this.#state !== undefined) return this.#state;
-    let buffer: Buffer;
-    try {
-      buffer = await readFile(this.path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      buffer = Buffer.alloc(0);
+    let buffer = Buffer.alloc(0);
+    // A new session's file does not exist yet: a stat that cannot throw saves building an ENOENT error.
+    if (statSync(this.path, { throwIfNoEntry: false }) !== undefined) {
+      try {
+        buffer = await readFile(this.path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      }
     }
     const layout = inspectLog(buffer, this.path);
     this.#state = {
