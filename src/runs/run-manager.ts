@@ -16,6 +16,7 @@ import type { Tool } from "../tools/tool.js";
 import type { SessionListener } from "./event-bus.js";
 import { sessionKeyString } from "./event-bus.js";
 import { interruptedRunEnd } from "./recover-session.js";
+import { SessionEventCache } from "./session-event-cache.js";
 import { SessionLanes } from "./session-lanes.js";
 
 /** The tools of one run. */
@@ -63,6 +64,15 @@ export interface StartRunRequest {
   listener?: SessionListener;
 }
 
+/** A run as the manager queues it. */
+interface QueuedRun {
+  agent: AgentDefinition;
+  key: SessionKey;
+  runId: string;
+  input: string;
+  signal: AbortSignal;
+}
+
 /** A queued or running run. `result` resolves with its `run-end` event and never rejects for run failures. */
 export interface RunHandle {
   runId: string;
@@ -81,6 +91,8 @@ export class RunManager {
   readonly #lanes = new SessionLanes();
   readonly #active = new Map<string, { key: SessionKey; controller: AbortController }>();
   readonly #knownSessions = new Map<string, SessionKey>();
+  /** Events of sessions run recently, so the next run reads only what was appended after them. */
+  readonly #recent = new SessionEventCache();
 
   constructor(options: RunManagerOptions) {
     this.#options = options;
@@ -227,8 +239,15 @@ export class RunManager {
     }
   }
 
-  async #recover(key: SessionKey): Promise<SessionEvent[]> {
-    const events = await this.#options.sessions.read(key);
+  /**
+   * Reads the session (or takes `known`, its whole log) and marks a cut-off run failed (see
+   * `interruptedRunEnd`); returns every event of the session.
+   */
+  async #recover<Events extends readonly SessionEvent[]>(
+    key: SessionKey,
+    known?: Events,
+  ): Promise<Events | SessionEvent[]> {
+    const events = known ?? (await this.#options.sessions.read(key));
     const end = interruptedRunEnd(events, this.#now());
     if (end === undefined) return events;
     const stored = await this.#options.sessions.append(key, [end], { expectedSeq: events.at(-1)?.seq ?? 0 });
@@ -236,22 +255,66 @@ export class RunManager {
     return [...events, ...stored];
   }
 
-  async #run(run: {
-    agent: AgentDefinition;
-    key: SessionKey;
-    runId: string;
-    input: string;
-    signal: AbortSignal;
-  }) {
-    const { agent, key, runId } = run;
+  /**
+   * The session's events before a run, recovered like {@link touch}. When this process ran the session
+   * last, its cached events are reused after checking the store's `info` (same `createdAt`, so not
+   * deleted and re-created; `lastSeq` not behind them) and only events appended since (by another
+   * worker, or a recovery) are read; otherwise the whole log is read (and a stale entry dropped).
+   * @returns the events and the session's `createdAt` when known.
+   */
+  async #eventsBeforeRun(
+    key: SessionKey,
+  ): Promise<{ events: readonly SessionEvent[]; createdAt: string | undefined }> {
+    const id = sessionKeyString(key);
+    const cached = this.#recent.get(id);
+    if (cached !== undefined) {
+      const { sessions } = this.#options;
+      const info = await sessions.info(key);
+      const lastSeq = cached.events.at(-1)?.seq ?? 0;
+      if (info !== undefined && info.createdAt === cached.createdAt && info.lastSeq >= lastSeq) {
+        const events =
+          info.lastSeq === lastSeq
+            ? cached.events
+            : [...cached.events, ...(await sessions.read(key, { after: lastSeq }))];
+        return { events: await this.#recover(key, events), createdAt: info.createdAt };
+      }
+      this.#recent.delete(id);
+    }
+    return { events: await this.#recover(key), createdAt: undefined };
+  }
+
+  /** Caches a finished run's session events (all durable) for the session's next run in this process. */
+  async #keepEvents(key: SessionKey, createdAt: string | undefined, events: readonly SessionEvent[]) {
+    const created = createdAt ?? (await this.#options.sessions.info(key).catch(() => undefined))?.createdAt;
+    if (created !== undefined) this.#recent.set(sessionKeyString(key), created, events);
+  }
+
+  async #run(run: QueuedRun): Promise<RunEndEvent> {
+    const { key } = run;
     const options = this.#options;
-    const existing = await this.#recover(key);
+    const before = await this.#eventsBeforeRun(key);
     const writer = new SessionWriter({
       store: options.sessions,
       key,
-      existing,
+      existing: before.events,
       onDurable: (events) => options.bus.publish(key, events),
     });
+    let end: RunEndEvent;
+    try {
+      end = await this.#execute(run, writer);
+    } catch (error) {
+      // The log could not be written: what it holds now is unknown, so the next run reads it.
+      this.#recent.delete(sessionKeyString(key));
+      throw error;
+    }
+    await this.#keepEvents(key, before.createdAt, writer.events);
+    return end;
+  }
+
+  /** Prepares the run (memory, tools, provider) and runs it, or records why it could not start. */
+  async #execute(run: QueuedRun, writer: SessionWriter): Promise<RunEndEvent> {
+    const { agent, key, runId } = run;
+    const options = this.#options;
     const scope: Scope = { tenant: key.tenant, agent: key.agent };
     let prepared: { system: string; tools: RunTools; streamStep: StreamStep };
     try {
