@@ -7,6 +7,7 @@ import type { Context } from "hono";
 import type { Scope } from "../../core/scope.js";
 import { createCallContext } from "./a2a-scope.js";
 import { isAsyncIterable, sseResponse } from "./a2a-sse.js";
+import { mistypedPart } from "./message-parts-check.js";
 import { isLegacyVersion, normaliseVersion } from "./protocol-version.js";
 
 /** A JSON-RPC 2.0 response envelope as the SDK's transport handlers return it. */
@@ -67,6 +68,10 @@ export async function handleJsonRpc(options: {
     ("id" in request && request.id !== null && id === null)
   ) {
     return rpcError(id, { code: A2A_ERROR_CODE.INVALID_REQUEST, message: "Invalid JSON-RPC Request." });
+  }
+  const problem = mistypedPart((request.params as { message?: unknown } | undefined)?.message);
+  if (problem !== undefined) {
+    return rpcError(id, { code: A2A_ERROR_CODE.INVALID_PARAMS, message: `Invalid params: ${problem}.` });
   }
   const header = context.req.header(A2A_VERSION_HEADER);
   const legacy =

@@ -23,6 +23,7 @@ import type { Context } from "hono";
 import type { Scope } from "../../core/scope.js";
 import { createCallContext } from "./a2a-scope.js";
 import { sseResponse } from "./a2a-sse.js";
+import { mistypedPart } from "./message-parts-check.js";
 import { normaliseVersion } from "./protocol-version.js";
 
 /** A matched HTTP+JSON route: what to call once the context is built. */
@@ -195,6 +196,8 @@ async function readBody(context: Context): Promise<Record<string, unknown>> {
 }
 
 function sendRequest(body: Record<string, unknown>): SendMessageRequest {
+  const problem = mistypedPart(body.message);
+  if (problem !== undefined) throw new RequestMalformedError(problem);
   const request = SendMessageRequest.fromJSON(body);
   if (request.message === undefined) throw new RequestMalformedError("message is required");
   if (request.message.messageId === "") throw new RequestMalformedError("message.messageId is required");

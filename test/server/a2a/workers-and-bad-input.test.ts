@@ -202,6 +202,39 @@ describe("A2A malformed and hostile requests get protocol errors and change noth
         -32602,
       ],
       [{ jsonrpc: "2.0", id: 1, method: "GetTask", params: { id: "x" } }, { "A2A-Version": "0.5" }, -32009],
+      // The SDK's decoder would turn these into the texts "5" and "[object Object]"; Pluto refuses them.
+      [
+        {
+          jsonrpc: "2.0",
+          id: 1,
+          method: "SendMessage",
+          params: { message: { messageId: "m", role: "ROLE_USER", parts: [{ text: 5 }] } },
+        },
+        v1,
+        -32602,
+      ],
+      [
+        {
+          jsonrpc: "2.0",
+          id: 1,
+          method: "message/send",
+          params: {
+            message: { kind: "message", messageId: "m", role: "user", parts: [{ kind: "text", text: {} }] },
+          },
+        },
+        {},
+        -32602,
+      ],
+      [
+        {
+          jsonrpc: "2.0",
+          id: 1,
+          method: "SendMessage",
+          params: { message: { messageId: "m", role: "ROLE_USER", parts: "hello" } },
+        },
+        v1,
+        -32602,
+      ],
     ];
     for (const [body, headers, code] of cases) {
       const response = await postJson(rpc(app), body, headers);
@@ -228,6 +261,10 @@ describe("A2A malformed and hostile requests get protocol errors and change noth
     expect((await send("{broken")).status).toBe(400);
     expect((await send("[]")).status).toBe(400);
     expect((await send(JSON.stringify({ message: { role: "ROLE_USER", parts: [] } }))).status).toBe(400);
+    const mistyped = await send(
+      JSON.stringify({ message: { messageId: "m", role: "ROLE_USER", parts: [{ text: 5 }] } }),
+    );
+    expect(mistyped.status).toBe(400);
     expect((await send("{}", "text/xml")).status).toBe(400);
     const hostile = await fetch(`${rest}/tasks/..%2F..%2Fetc`, { headers: v1 });
     expect(hostile.status).toBe(404);
