@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 
 /** Clock ticks per second of /proc/PID/stat times (`getconf CLK_TCK`, 100 when that fails). */
 const CLOCK_TICKS = (() => {
@@ -235,4 +236,38 @@ export function fileSystemOf(path) {
     if (inside && mount.length > best.mount.length) best = { mount, type };
   }
   return best.type;
+}
+
+/** @param {number} ms */
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Share of the machine's CPU in use over `ms`, in % of all cores.
+ * @param {number} ms
+ */
+export async function machineBusyPercent(ms) {
+  const before = machineCpu();
+  await sleep(ms);
+  const after = machineCpu();
+  return (100 * (after.busy - before.busy)) / Math.max(1, after.total - before.total);
+}
+
+/**
+ * Waits (at most `maxSeconds`) until other processes leave the machine mostly idle (< 15% busy over
+ * 2 s), since everything here competes for the same cores.
+ * @param {number} maxSeconds
+ * @param {(message: string) => void} log receives one line per wait
+ * @returns {Promise<number>} the last busy share measured, %
+ */
+export async function waitForQuiet(maxSeconds, log) {
+  const deadline = performance.now() + maxSeconds * 1000;
+  let busy = await machineBusyPercent(2000);
+  while (busy >= 15 && performance.now() < deadline) {
+    log(
+      `machine ${busy.toFixed(0)}% busy with other work; waiting for it to calm down (up to ${maxSeconds} s)`,
+    );
+    await sleep(3000);
+    busy = await machineBusyPercent(2000);
+  }
+  return busy;
 }
