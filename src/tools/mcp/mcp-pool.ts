@@ -1,7 +1,7 @@
 import type { Implementation } from "@modelcontextprotocol/sdk/types.js";
 import type { AgentDefinition, McpServerSpec } from "../../agents/agent-definition.js";
 import { errorMessage, PlutoError } from "../../core/errors.js";
-import { connectMcpServer, type McpServerConnection } from "./connect-mcp-server.js";
+import type { McpServerConnection } from "./connect-mcp-server.js";
 import type { ConnectedMcpServers, McpServerFailure } from "./connect-mcp-servers.js";
 import type { McpProgressEvent } from "./mcp-remote-tool.js";
 
@@ -114,6 +114,9 @@ export class McpPool {
   async #open(spec: McpServerSpec): Promise<Outcome> {
     const log = this.#options.log;
     try {
+      // The MCP client SDK (about 80 ms to load) is imported on the first connection, so processes
+      // whose agents have no MCP servers never load it.
+      const { connectMcpServer } = await import("./connect-mcp-server.js");
       const connection = await connectMcpServer(spec, {
         clientInfo: this.#options.clientInfo ?? { name: "pluto", version: "0.0.0" },
         ...(log === undefined
