@@ -14,7 +14,7 @@ import { dropSchema } from "./postgres-fixture.js";
 const url = await postgresUrlOrSkip();
 
 /** Every migration in migrations/, in order. */
-const ALL_MIGRATIONS = ["0001_state-tables", "0002_tasks-and-api-keys"];
+const ALL_MIGRATIONS = ["0001_state-tables", "0002_tasks-and-api-keys", "0003_agents"];
 
 describe.skipIf(url === undefined)("migratePostgres", () => {
   const databaseUrl = url ?? "";
@@ -113,6 +113,7 @@ describe.skipIf(url === undefined)("migratePostgres", () => {
         [schema],
       );
       expect(tables.rows.map((row) => row.table_name)).toEqual([
+        "agents",
         "api_keys",
         "memory_documents",
         "memory_lines",
