@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import type { AgentDefinition } from "./agents/agent-definition.js";
 import { TenantAgents } from "./agents/tenant-agents.js";
 import { loadConfig } from "./config/load-config.js";
@@ -8,6 +9,7 @@ import { createModelRegistry } from "./llm/providers.js";
 import { createStreamStep } from "./llm/stream-step.js";
 import { RunManager } from "./runs/run-manager.js";
 import { buildState } from "./runtime/build-state.js";
+import type { AgentStore } from "./services/agents/agent-store.js";
 import type { ArtifactStore } from "./services/artifact/artifact-store.js";
 import type { ApiKeyStore } from "./services/auth/api-key-store.js";
 import type { EventFanout } from "./services/coordination/coordination.js";
@@ -39,6 +41,11 @@ export interface RuntimeOptions {
 export interface Runtime {
   config: PlutoConfig;
   agents: TenantAgents;
+  /**
+   * Agent definitions in PostgreSQL when `services.agents.backend` is `postgres` (the admin API writes
+   * there; `agents` then loads local copies under `<data_dir>/agents-cache`); absent: the agents folders.
+   */
+  agentStore?: AgentStore;
   sessions: SessionStore;
   memory: MemoryStore;
   artifacts: ArtifactStore;
@@ -66,10 +73,20 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   });
   const state = await buildState(config, log);
   const { sessions, memory, artifacts, bus } = state;
+  const agentStore = state.agentStore;
   const agents = new TenantAgents({
     agentsDir: config.agentsDir,
     dataDir: config.dataDir,
     providerNames: Object.keys(config.providers),
+    ...(agentStore === undefined
+      ? {}
+      : {
+          source: new (await import("./services/agents/agent-folder-sync.js")).AgentFolderSync({
+            store: agentStore,
+            cacheDir: path.join(config.dataDir, "agents-cache"),
+            log,
+          }),
+        }),
   });
   const registry = createModelRegistry({ providers: config.providers, env });
   const mcp = new McpPool({
@@ -98,6 +115,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   return {
     config,
     agents,
+    ...(agentStore === undefined ? {} : { agentStore }),
     sessions,
     memory,
     artifacts,

@@ -5,6 +5,24 @@ import { AgentCache } from "./agent-cache.js";
 import { AgentCatalog, type AgentListOptions, type AgentPage, type AgentSummary } from "./agent-catalog.js";
 import type { AgentDefinition } from "./agent-definition.js";
 
+/**
+ * Keeps local agents folders in step with a shared store of definitions (PostgreSQL in complex mode; the
+ * implementation is `AgentFolderSync` in services/agents), so catalogs keep loading folders.
+ */
+export interface AgentFolderSource {
+  /** The local folder holding `tenant`'s copies (`tenant` is a safe name). */
+  directoryOf(tenant: string): string;
+  /**
+   * Brings the copy of agent `name` (or, without a name, of every agent) of `tenant` up to date with the
+   * store, when it was not checked within the source's interval.
+   * @returns the names whose folders were written or removed (their cached loads are then dropped).
+   * @throws PlutoError `BACKEND_UNAVAILABLE` when the store is unreachable and there is no local copy.
+   */
+  sync(tenant: string, name?: string): Promise<readonly string[]>;
+  /** Forgets when `name` (or every agent of `tenant`) was last checked: the next `sync` asks the store. */
+  expire(tenant: string, name?: string): void;
+}
+
 /** Options for {@link TenantAgents}. */
 export interface TenantAgentsOptions {
   /** The default tenant's agents folder (`agents_dir`). */
@@ -27,6 +45,12 @@ export interface TenantAgentsOptions {
    * folders report validity only for cached agents (see `AgentSummary.checked`). @default 256
    */
   validateAllUpTo?: number;
+  /**
+   * A shared store the agents come from (`services.agents.backend: postgres`): every tenant's folder is then
+   * the source's local copy, brought up to date before each `get` and `list`. Without it the agents folders
+   * are the definitions.
+   */
+  source?: AgentFolderSource;
 }
 
 /**
@@ -55,6 +79,8 @@ export class TenantAgents {
 
   /** The folder holding `tenant`'s agents. @throws PlutoError `INVALID_NAME` for an unsafe tenant. */
   directoryOf(tenant: string = DEFAULT_TENANT): string {
+    const source = this.#options.source;
+    if (source !== undefined) return path.resolve(source.directoryOf(assertSafeName("tenant", tenant)));
     if (tenant === DEFAULT_TENANT) return path.resolve(this.#options.agentsDir);
     return path.join(
       path.resolve(this.#options.dataDir),
@@ -91,25 +117,43 @@ export class TenantAgents {
     return catalog;
   }
 
-  /** One agent of a tenant. @throws as `AgentCatalog.get`. */
-  get(name: string, tenant: string = DEFAULT_TENANT): Promise<AgentDefinition> {
-    return this.catalog(tenant).get(name);
+  /**
+   * One agent of a tenant. @throws as `AgentCatalog.get`; with a `source`, also PlutoError
+   * `BACKEND_UNAVAILABLE` when its store is unreachable and the agent has no local copy.
+   */
+  async get(name: string, tenant: string = DEFAULT_TENANT): Promise<AgentDefinition> {
+    const catalog = this.catalog(tenant);
+    const source = this.#options.source;
+    if (source !== undefined) {
+      const changed = await source.sync(tenant, assertSafeName("agent", name));
+      for (const agent of changed) catalog.invalidate(agent);
+    }
+    return catalog.get(name);
   }
 
   /** A tenant's agents, sorted by name. @see AgentCatalog.list for which ones are loaded to check validity. */
   list(tenant?: string): Promise<AgentSummary[]>;
   /** One page of a tenant's agents, each checked. @throws PlutoError `BAD_REQUEST` for bad paging. */
   list(tenant: string | undefined, options: AgentListOptions): Promise<AgentPage>;
-  list(tenant: string = DEFAULT_TENANT, options?: AgentListOptions): Promise<AgentSummary[] | AgentPage> {
+  async list(
+    tenant: string = DEFAULT_TENANT,
+    options?: AgentListOptions,
+  ): Promise<AgentSummary[] | AgentPage> {
     const catalog = this.catalog(tenant);
+    const source = this.#options.source;
+    if (source !== undefined) {
+      for (const agent of await source.sync(tenant)) catalog.invalidate(agent);
+    }
     return options === undefined ? catalog.list() : catalog.list(options);
   }
 
   /**
    * Drops cached definitions of one agent (or all of a tenant) after a change through the admin API or an
-   * import, so the next `get` reloads it from disk. @throws PlutoError `INVALID_NAME` for an unsafe tenant.
+   * import, so the next `get` reloads it from disk (and, with a `source`, asks its store at once).
+   * @throws PlutoError `INVALID_NAME` for an unsafe tenant.
    */
   invalidate(tenant: string = DEFAULT_TENANT, name?: string): void {
+    this.#options.source?.expire(assertSafeName("tenant", tenant), name);
     const catalog = this.#catalogs.get(tenant);
     if (catalog !== undefined) {
       catalog.invalidate(name);

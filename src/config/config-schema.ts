@@ -12,6 +12,7 @@ export const SERVICE_BACKENDS = {
   memory: ["filesystem", "memory", "postgres"],
   artifacts: ["filesystem", "memory", "s3"],
   coordination: ["local", "redis"],
+  agents: ["filesystem", "postgres"],
 } as const;
 
 /** Provider types: the built-in ones plus any OpenAI-compatible endpoint. */
@@ -32,6 +33,7 @@ const BACKEND_KEYS: Record<keyof typeof SERVICE_BACKENDS, Record<string, readonl
     s3: ["bucket", "endpoint", "region", "prefix", "force_path_style", "access_key_id", "secret_access_key"],
   },
   coordination: { local: [], redis: ["url", "prefix", "lease_ttl_ms"] },
+  agents: { filesystem: [], postgres: ["url", "schema", "pool_max"] },
 };
 
 /** Keys a backend cannot do without. */
@@ -211,6 +213,15 @@ export const configFileSchema = z
               .meta({ description: "redis: run lease time-to-live. Default 15000" }),
           })
           .superRefine(checkBackendKeys("coordination"))
+          .prefault({}),
+        agents: z
+          .strictObject({
+            backend: backend("agent definitions", SERVICE_BACKENDS.agents, "filesystem"),
+            url: serviceUrl("postgres: connection URL, e.g. ${DATABASE_URL}"),
+            schema: sqlSchemaName,
+            pool_max: poolMax,
+          })
+          .superRefine(checkBackendKeys("agents"))
           .prefault({}),
       })
       .prefault({}),

@@ -13,6 +13,7 @@ import { isBuiltinProviderName } from "./builtin-providers.js";
 import { type ConfigFile, configFileSchema } from "./config-schema.js";
 import { type Environment, interpolateDocument, protectInterpolations } from "./interpolate.js";
 import type {
+  AgentServiceConfig,
   ArtifactServiceConfig,
   CoordinationServiceConfig,
   MemoryServiceConfig,
@@ -176,6 +177,7 @@ function resolveConfig(options: ResolveConfigOptions): PlutoConfig {
       memory: resolveMemoryService(data.services.memory),
       artifacts: resolveArtifactService(data.services.artifacts),
       coordination: resolveCoordinationService(data.services.coordination),
+      agents: resolveAgentService(data.services.agents),
     },
     providers,
     server: {
@@ -239,6 +241,16 @@ function resolveMemoryService(service: Services["memory"]): MemoryServiceConfig 
     };
   }
   return { backend: service.backend };
+}
+
+function resolveAgentService(service: Services["agents"]): AgentServiceConfig {
+  if (service.backend === "filesystem") return { backend: "filesystem" };
+  return {
+    backend: "postgres",
+    url: service.url!,
+    schema: service.schema ?? "pluto",
+    poolMax: service.pool_max ?? 10,
+  };
 }
 
 function resolveArtifactService(service: Services["artifacts"]): ArtifactServiceConfig {

@@ -62,6 +62,13 @@ export type CoordinationServiceConfig =
   | { backend: "local" }
   | (RedisBackendConfig & { /** Run lease time-to-live in ms. @default 15000 */ leaseTtlMs: number });
 
+/**
+ * Where agent definitions live: `filesystem` is the agents folder (`agents_dir`, and
+ * `<data_dir>/tenants/<tenant>/agents` for other tenants); `postgres` keeps them in PostgreSQL, shared by
+ * every worker, each worker loading a local copy under `<data_dir>/agents-cache/<tenant>/`.
+ */
+export type AgentServiceConfig = { backend: "filesystem" } | PostgresBackendConfig;
+
 /** A provider entry. Built-in names: `openai`, `anthropic`, `openrouter`, `ollama`; any other name needs `type: openai-compatible` and `base_url`. */
 export interface ProviderConfig {
   type: "openai" | "anthropic" | "openrouter" | "ollama" | "openai-compatible";
@@ -100,6 +107,8 @@ export interface PlutoConfig {
     memory: MemoryServiceConfig;
     artifacts: ArtifactServiceConfig;
     coordination: CoordinationServiceConfig;
+    /** @default { backend: "filesystem" } */
+    agents: AgentServiceConfig;
   };
   /** Provider name → settings; built-in providers appear here only when configured. */
   providers: Record<string, ProviderConfig>;

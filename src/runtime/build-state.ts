@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { ArtifactServiceConfig, PlutoConfig } from "../config/pluto-config.js";
 import { EventBus } from "../runs/event-bus.js";
 import type { RuntimeLog } from "../runtime.js";
+import type { AgentStore } from "../services/agents/agent-store.js";
 import type { ArtifactStore } from "../services/artifact/artifact-store.js";
 import { FsArtifactStore } from "../services/artifact/fs-artifact-store.js";
 import { InMemoryArtifactStore } from "../services/artifact/in-memory-artifact-store.js";
@@ -29,6 +30,8 @@ export interface State {
   bus: EventFanout;
   leases?: SessionLeases;
   leaseTtlMs?: number;
+  /** Agent definitions in PostgreSQL (`services.agents.backend: postgres`); absent: the agents folders. */
+  agentStore?: AgentStore;
   /** Closes stores, then the shared pools and connections. */
   close(): Promise<void>;
 }
@@ -42,10 +45,10 @@ export interface State {
  */
 export async function buildState(config: PlutoConfig, log: RuntimeLog): Promise<State> {
   const closers: (() => Promise<void>)[] = [];
-  const { session, memory, artifacts, coordination } = config.services;
+  const { session, memory, artifacts, coordination, agents } = config.services;
 
   const postgres = await (async () => {
-    const urls = [session, memory].filter((service) => service.backend === "postgres");
+    const urls = [session, memory, agents].filter((service) => service.backend === "postgres");
     if (urls.length === 0) return undefined;
     const { PostgresPools } = await import("../services/postgres/postgres-pools.js");
     const { migratePostgres } = await import("../services/postgres/migrate-postgres.js");
@@ -128,6 +131,12 @@ export async function buildState(config: PlutoConfig, log: RuntimeLog): Promise<
     apiKeys = new FsApiKeyStore({ dataDir: config.dataDir });
   }
 
+  let agentStore: AgentStore | undefined;
+  if (agents.backend === "postgres") {
+    const { PostgresAgentStore } = await import("../services/postgres/postgres-agent-store.js");
+    agentStore = new PostgresAgentStore({ pool: postgres!.get(agents.url), schema: agents.schema });
+  }
+
   let bus: EventFanout = new EventBus();
   let leases: SessionLeases | undefined;
   let leaseTtlMs: number | undefined;
@@ -168,12 +177,14 @@ export async function buildState(config: PlutoConfig, log: RuntimeLog): Promise<
         memoryStore.close?.(),
         artifactStore.close?.(),
         tasks.close?.(),
+        agentStore?.close?.(),
       ]);
       for (const close of closers.reverse()) await close();
     },
   };
   if (leases !== undefined) state.leases = leases;
   if (leaseTtlMs !== undefined) state.leaseTtlMs = leaseTtlMs;
+  if (agentStore !== undefined) state.agentStore = agentStore;
   return state;
 }
 

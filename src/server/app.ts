@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { AgentDefinition } from "../agents/agent-definition.js";
 import { isPlutoError, PlutoError } from "../core/errors.js";
 import type { RunManager } from "../runs/run-manager.js";
+import type { AgentStore } from "../services/agents/agent-store.js";
 import type { ArtifactStore } from "../services/artifact/artifact-store.js";
 import type { ApiKeyStore } from "../services/auth/api-key-store.js";
 import type { SessionStore } from "../services/session/session-store.js";
@@ -56,6 +57,11 @@ export interface AppOptions {
    * without them `/api/v1/admin/agents` can list agents but not read or change their files.
    */
   agentFolders?: AgentFolders;
+  /**
+   * Store of agent definitions when `services.agents.backend` is `postgres`: the admin API writes and reads
+   * agents there (validated as for folders), and `agentFolders` is this worker's local copy of it.
+   */
+  agentStore?: AgentStore;
   /** Requests per minute per tenant (token bucket); above it 429 `LIMIT_EXCEEDED` with Retry-After. Off when absent. */
   rateLimitPerMinute?: number;
   /** Runs a tenant may have queued or running at once through the HTTP APIs; above it 429. Off when absent. */
@@ -107,6 +113,7 @@ export function createApp(appOptions: AppOptions): Hono<AppEnv> {
     adminRoutes({
       agents: options.agents,
       ...(options.agentFolders === undefined ? {} : { agentFolders: options.agentFolders }),
+      ...(options.agentStore === undefined ? {} : { agentStore: options.agentStore }),
       ...(options.apiKeys === undefined ? {} : { apiKeys: options.apiKeys }),
       ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
       onKeysChanged: () => auth.keysChanged(),

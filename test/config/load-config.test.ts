@@ -47,6 +47,7 @@ describe("loadConfig defaults", () => {
         memory: { backend: "filesystem" },
         artifacts: { backend: "filesystem" },
         coordination: { backend: "local" },
+        agents: { backend: "filesystem" },
       },
       providers: {},
       server: { host: "127.0.0.1", port: 7400, auth: {}, maxBodyBytes: 1_048_576, limits: {} },
@@ -82,6 +83,7 @@ services:
   memory: { backend: postgres, url: "postgres://pluto@db:5432/pluto" }
   artifacts: { backend: s3, bucket: pluto-artifacts, endpoint: "http://127.0.0.1:9000", force_path_style: true }
   coordination: { backend: redis, url: "redis://cache:6379", lease_ttl_ms: 5000 }
+  agents: { backend: postgres, url: "postgres://pluto@db:5432/pluto", schema: defs, pool_max: 3 }
 providers:
   openai: { api_key: sk-1, api: chat }
   anthropic: {}
@@ -119,6 +121,7 @@ retry: { max_retries: 0, max_delay_ms: 100 }
           forcePathStyle: true,
         },
         coordination: { backend: "redis", url: "redis://cache:6379", prefix: "pluto", leaseTtlMs: 5000 },
+        agents: { backend: "postgres", url: "postgres://pluto@db:5432/pluto", schema: "defs", poolMax: 3 },
       },
       providers: {
         openai: { type: "openai", apiKey: "sk-1", api: "chat", headers: {} },
@@ -272,6 +275,36 @@ describe("loadConfig errors", () => {
       schema: "pluto",
       poolMax: 10,
     });
+  });
+
+  it("services.agents: filesystem by default, postgres with its url, nothing else", async () => {
+    await writeConfig("services:\n  agents: { backend: postgres, url: ${DATABASE_URL} }\n");
+    const config = await loadConfig({ cwd, env: { DATABASE_URL: "postgres://root@127.0.0.1:5432/test" } });
+    expect(config.services.agents).toEqual({
+      backend: "postgres",
+      url: "postgres://root@127.0.0.1:5432/test",
+      schema: "pluto",
+      poolMax: 10,
+    });
+    const file = await writeConfig(
+      "services:\n  agents:\n    backend: postgres\n  session:\n    backend: filesystem\n",
+    );
+    const missing = diagnosticsOf(await configError());
+    expect(missing.find((diagnostic) => diagnostic.path === "services.agents")).toMatchObject({
+      file,
+      message: expect.stringContaining('the postgres backend needs "url"'),
+    });
+    await writeConfig("services:\n  agents:\n    backend: filesystem\n    schema: defs\n");
+    const extra = diagnosticsOf(await configError());
+    expect(extra.find((diagnostic) => diagnostic.path === "services.agents.schema")).toMatchObject({
+      line: 4,
+      message: expect.stringContaining("does not apply to the filesystem backend"),
+    });
+    await writeConfig("services:\n  agents: { backend: redis, url: redis://x }\n");
+    const unknown = diagnosticsOf(await configError());
+    expect(unknown.find((diagnostic) => diagnostic.path === "services.agents.backend")?.message).toContain(
+      "available in this version of Pluto are filesystem, postgres",
+    );
   });
 
   it("bad fsync value", async () => {

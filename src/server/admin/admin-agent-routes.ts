@@ -4,11 +4,13 @@ import { z } from "zod";
 import { loadAgent } from "../../agents/load-agent.js";
 import { PlutoError } from "../../core/errors.js";
 import { assertSafeName } from "../../core/names.js";
+import type { AgentStore } from "../../services/agents/agent-store.js";
 import type { AppOptions } from "../app.js";
 import { readJsonBody } from "../request-body.js";
 import { identityOf } from "../request-identity.js";
 import { readAgentFiles } from "./agent-files.js";
 import { type AgentFolders, AgentFolderWriter, relativeDiagnostic } from "./agent-folder-writer.js";
+import { AgentStoreWriter } from "./agent-store-writer.js";
 
 const FilesSchema = z.record(z.string(), z.string());
 /** Body of `POST /api/v1/admin/agents` (also read by the OpenAPI document). */
@@ -21,6 +23,12 @@ export interface AdminAgentRoutesOptions {
   agents: AppOptions["agents"];
   /** Where agents live; without it the write routes answer 404 `NOT_FOUND`. */
   folders?: AgentFolders;
+  /**
+   * Where definitions are stored when not in the folders (`services.agents.backend: postgres`): writes go
+   * to the store (validated in a staging folder exactly as for folders) and reads come from it; `folders`
+   * is then the local copy of the store (`TenantAgents` with an `AgentFolderSync` source) and is required.
+   */
+  store?: AgentStore;
 }
 
 /**
@@ -35,8 +43,13 @@ export interface AdminAgentRoutesOptions {
  */
 export function adminAgentRoutes(options: AdminAgentRoutesOptions): Hono {
   const routes = new Hono();
-  const writer = options.folders === undefined ? undefined : new AgentFolderWriter(options.folders);
-  const foldersOrFail = (): { folders: AgentFolders; writer: AgentFolderWriter } => {
+  const writer =
+    options.folders === undefined
+      ? undefined
+      : options.store === undefined
+        ? new AgentFolderWriter(options.folders)
+        : new AgentStoreWriter(options.folders, options.store);
+  const foldersOrFail = (): { folders: AgentFolders; writer: AgentFolderWriter | AgentStoreWriter } => {
     if (options.folders === undefined || writer === undefined) {
       throw new PlutoError(
         "NOT_FOUND",
@@ -54,9 +67,10 @@ export function adminAgentRoutes(options: AdminAgentRoutesOptions): Hono {
   });
 
   routes.get("/agents/:name", async (context) => {
-    const { folders } = foldersOrFail();
+    const { folders, writer } = foldersOrFail();
     const tenant = identityOf(context).tenant;
     const name = assertSafeName("agent", context.req.param("name"));
+    if (writer instanceof AgentStoreWriter) return context.json(await writer.read(tenant, name));
     const folder = path.join(folders.directoryOf(tenant), name);
     const { files, omitted } = await readAgentFiles(folder);
     if (files["agent.yaml"] === undefined) {

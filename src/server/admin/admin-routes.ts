@@ -12,6 +12,8 @@ export interface AdminRoutesOptions {
   agents: AppOptions["agents"];
   /** Agents folders to manage; without them the agent write routes answer 404. */
   agentFolders?: AgentFolders;
+  /** Store of agent definitions (`services.agents.backend: postgres`); see `AdminAgentRoutesOptions.store`. */
+  agentStore?: AppOptions["agentStore"];
   /** Key store; without it the key and login-link routes answer 404. */
   apiKeys?: AppOptions["apiKeys"];
   /** Base URL for login links; default: the request's scheme and `Host`. */
@@ -33,6 +35,7 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<AppEnv> {
     adminAgentRoutes({
       agents: options.agents,
       ...(options.agentFolders === undefined ? {} : { folders: options.agentFolders }),
+      ...(options.agentStore === undefined ? {} : { store: options.agentStore }),
     }),
   );
   if (options.apiKeys !== undefined) {
