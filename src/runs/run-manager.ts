@@ -62,6 +62,12 @@ export interface StartRunRequest {
   tenant?: string;
   /** Subscribed to the session before the run is queued, so no event of the run is missed. */
   listener?: SessionListener;
+  /**
+   * Refuse a `sessionId` that another agent of the tenant already uses (so `GET /sessions/{id}` stays
+   * unambiguous). The check asks the store once per agent, so callers that mint their own unique ids
+   * (Agent Protocol tasks, A2A contexts) turn it off. @default true
+   */
+  checkOwner?: boolean;
 }
 
 /** A run as the manager queues it. */
@@ -110,7 +116,7 @@ export class RunManager {
     const agent = await this.#options.agents.get(scope.agent, scope.tenant);
     const session =
       request.sessionId === undefined ? newSessionId() : assertSafeName("session", request.sessionId);
-    if (request.sessionId !== undefined) {
+    if (request.sessionId !== undefined && request.checkOwner !== false) {
       const owner = await this.findSession(session, scope.tenant);
       if (owner !== undefined && owner.agent !== scope.agent) {
         throw new PlutoError(

@@ -443,6 +443,20 @@ describe("RunManager: findSession and idleness", () => {
     expect(await sessions.info({ tenant: "default", agent: "beta", session: "shared" })).toBeUndefined();
   });
 
+  it("skips the owner check when the caller mints its own ids (checkOwner: false): the sessions stay apart", async () => {
+    const agents = [agentFixture({ name: "alpha" }), agentFixture({ name: "beta" })];
+    const { runs, sessions } = createRunHarness({
+      agents,
+      streamStep: scriptedStream([{ text: "a" }, { text: "b" }]).streamStep,
+    });
+    await (await runs.start({ agent: "alpha", input: "x", sessionId: "ctx-1", checkOwner: false })).result;
+    await (await runs.start({ agent: "beta", input: "y", sessionId: "ctx-1", checkOwner: false })).result;
+    const alpha = await sessions.read({ tenant: "default", agent: "alpha", session: "ctx-1" });
+    const beta = await sessions.read({ tenant: "default", agent: "beta", session: "ctx-1" });
+    expect(alpha.find((event) => event.type === "run-start")).toMatchObject({ input: "x" });
+    expect(beta.find((event) => event.type === "run-start")).toMatchObject({ input: "y" });
+  });
+
   it("whenIdle resolves after the queued runs of a session end", async () => {
     const script = scriptedStream([
       { text: "a", delayMs: 10 },

@@ -65,6 +65,8 @@ export class PlutoAgentExecutor implements AgentExecutor {
         tenant: scope.tenant,
         input: messageInput(requestContext.userMessage),
         sessionId,
+        // A2A contexts belong to one agent's endpoint; the same context id on another agent is another session.
+        checkOwner: false,
         listener: (events) => queue.push(events),
       });
     } catch (error) {

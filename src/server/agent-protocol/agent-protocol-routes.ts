@@ -122,6 +122,8 @@ export function agentProtocolRoutes(options: AgentProtocolOptions): Hono {
       input,
       sessionId: task.record.session,
       tenant,
+      // The session id is the task's own unique id: no other agent can hold it.
+      checkOwner: false,
     });
     const additionalInput = body.additional_input ?? undefined;
     if (additionalInput !== undefined) {
