@@ -12,9 +12,10 @@ export interface SessionWriterOptions {
 }
 
 /**
- * The single writer of one session during a run. `write` never waits: events queue up while the
- * previous batch is being appended, so a burst of text deltas becomes one append (one group commit)
- * instead of one per event. Subscribers see events only after they are durable, so every SSE `id:`
+ * The single writer of one session during a run. `write` never waits: events queue up until the
+ * next turn of the event loop and while the previous batch is being appended, so a burst of events
+ * (a model's whole answer arriving in one network read: step-start, text deltas, step-end, run-end)
+ * becomes one append (one write and one fdatasync) instead of several. Subscribers see events only after they are durable, so every SSE `id:`
  * they receive can be replayed from the log.
  */
 export class SessionWriter {
@@ -42,7 +43,7 @@ export class SessionWriter {
     const seq = (this.#events.at(-1)?.seq ?? 0) + 1;
     this.#events.push({ ...event, seq } as SessionEvent);
     this.#pending.push(event);
-    this.#flushing ??= this.#drain();
+    this.#flushing ??= nextTurn().then(() => this.#drain());
   }
 
   /** Resolves when every queued event is durable. @throws the store's error (e.g. `SESSION_CONFLICT`). */
@@ -68,4 +69,9 @@ export class SessionWriter {
       this.#flushing = undefined;
     }
   }
+}
+
+/** Resolves on the event loop's next turn (after pending I/O callbacks), so same-turn writes batch. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
