@@ -111,10 +111,11 @@ describe("export/import round trip: filesystem → PostgreSQL/Redis/S3 → files
 
   const combinations = [
     {
-      name: "sessions and memory in PostgreSQL, artifacts in S3",
+      name: "agents, sessions and memory in PostgreSQL, artifacts in S3",
       config: (): string =>
         [
           "services:",
+          `  agents: { backend: postgres, url: "${postgresUrl}", schema: ${schema} }`,
           `  session: { backend: postgres, url: "${postgresUrl}", schema: ${schema} }`,
           `  memory: { backend: postgres, url: "${postgresUrl}", schema: ${schema} }`,
           `  artifacts: { backend: s3, bucket: ${s3.bucket}, endpoint: "${s3.endpoint}", force_path_style: true, access_key_id: S3RVER, secret_access_key: S3RVER }`,

@@ -1,10 +1,14 @@
-import { stat } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { mkdir, mkdtemp, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { PlutoError } from "../../core/errors.js";
 import { assertSafeName } from "../../core/names.js";
 import { DEFAULT_TENANT, scopeOf } from "../../core/scope.js";
+import type { Runtime } from "../../runtime.js";
+import type { AgentStore } from "../../services/agents/agent-store.js";
 import { exportAgent } from "../../services/bundle/export-agent.js";
 import { importBundle } from "../../services/bundle/import-bundle.js";
+import { resolveInside } from "../../services/fs/scope-directory.js";
 import { type CliIo, type GlobalOptions, openRuntime } from "../cli-context.js";
 import { createProgress, formatBytes } from "../progress.js";
 
@@ -21,10 +25,7 @@ export async function exportCommand(
   const scope = scopeOf(options.agent, options.tenant ?? DEFAULT_TENANT);
   const runtime = await openRuntime(io, globals);
   try {
-    const agentDirectory = join(
-      runtime.agents.directoryOf(scope.tenant),
-      assertSafeName("agent", scope.agent),
-    );
+    const agentDirectory = await agentFolderFor(runtime, scope.tenant, assertSafeName("agent", scope.agent));
     const exists = await stat(join(agentDirectory, "agent.yaml")).then(
       () => true,
       () => false,
@@ -79,6 +80,9 @@ export async function importCommand(
       memory: runtime.memory,
       artifacts: runtime.artifacts,
       overwrite: options.overwrite,
+      ...(runtime.agentStore === undefined
+        ? {}
+        : { agentDefinitions: storedDefinitions(runtime.agentStore) }),
       onProgress: (report) =>
         progress.update(report.phase, report.done, report.total, formatBytes(report.bytes)),
     });
@@ -91,4 +95,30 @@ export async function importCommand(
   } finally {
     await runtime.close();
   }
+}
+
+/**
+ * The agent's folder to export: the agents folder itself, or, with `services.agents: postgres`, a fresh
+ * temporary copy of the stored files (so the export never reads a stale cache).
+ */
+async function agentFolderFor(runtime: Runtime, tenant: string, name: string): Promise<string> {
+  if (runtime.agentStore === undefined) return join(runtime.agents.directoryOf(tenant), name);
+  const folder = join(await mkdtemp(join(tmpdir(), "pluto-export-agent-")), name);
+  const stored = await runtime.agentStore.get(tenant, name);
+  for (const [path, text] of Object.entries(stored?.files ?? {})) {
+    const target = resolveInside(folder, path);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, text);
+  }
+  return folder;
+}
+
+/** Import target for agent definitions kept in the agent store. */
+function storedDefinitions(store: AgentStore) {
+  return {
+    exists: async (tenant: string, name: string) => (await store.version(tenant, name)) !== undefined,
+    write: async (tenant: string, name: string, files: Record<string, string>) => {
+      await store.put(tenant, name, files);
+    },
+  };
 }

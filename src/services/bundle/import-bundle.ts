@@ -45,6 +45,15 @@ export interface ImportBundleOptions {
   tempDir?: string;
   /** Events appended per call. @default 1000 */
   sessionBatchSize?: number;
+  /**
+   * Where agent definitions live when they are not folders under `agentsDir` (`services.agents:
+   * postgres`): the existence check and the write of the agent's files go here instead.
+   */
+  agentDefinitions?: {
+    exists(tenant: string, name: string): Promise<boolean>;
+    /** Stores the agent's files (relative path → UTF-8 text), replacing any earlier version. */
+    write(tenant: string, name: string, files: Record<string, string>): Promise<void>;
+  };
 }
 
 /** What {@link importBundle} imported. */
@@ -117,7 +126,14 @@ async function checkTargets(
 ): Promise<void> {
   if (options.overwrite === true) return;
   const existing: string[] = [];
-  if (await exists(agentDirectory)) existing.push(`agent folder ${agentDirectory}`);
+  const definitions = options.agentDefinitions;
+  if (
+    definitions !== undefined
+      ? await definitions.exists(scope.tenant, scope.agent)
+      : await exists(agentDirectory)
+  ) {
+    existing.push(definitions !== undefined ? `agent ${scope.agent}` : `agent folder ${agentDirectory}`);
+  }
   for (const { session } of plan.sessions) {
     if ((await options.sessions.info({ ...scope, session })) !== undefined)
       existing.push(`session ${session}`);
@@ -153,26 +169,15 @@ async function writePlan(
     report({ phase: "import", done, total, bytes });
   };
 
-  const parent = dirname(agentDirectory);
-  await mkdir(parent, { recursive: true });
-  const staging = join(parent, `.${plan.manifest.agent}.import-${randomBytes(6).toString("hex")}`);
-  try {
+  if (options.agentDefinitions !== undefined) {
+    const files: Record<string, string> = {};
     for (const { file, entry } of plan.agentFiles) {
-      const target = resolveInside(staging, file);
-      await mkdir(dirname(target), { recursive: true });
-      await copyFile(entry.file, target);
+      files[file] = await readFile(entry.file, "utf8");
       step(entry.size);
     }
-    if (await exists(agentDirectory)) {
-      const replaced = join(parent, `.${plan.manifest.agent}.replaced-${randomBytes(6).toString("hex")}`);
-      await rename(agentDirectory, replaced);
-      await rename(staging, agentDirectory);
-      await rm(replaced, { recursive: true, force: true });
-    } else {
-      await rename(staging, agentDirectory);
-    }
-  } finally {
-    await rm(staging, { recursive: true, force: true });
+    await options.agentDefinitions.write(scope.tenant, scope.agent, files);
+  } else {
+    await writeAgentFolder(plan, agentDirectory, step);
   }
 
   for (const { document, entry } of plan.memory) {
@@ -255,4 +260,33 @@ async function appendSession(
   }
   await flush();
   return lastSeq;
+}
+
+/** Writes the agent's files as a folder, replacing an existing one in one rename. */
+async function writeAgentFolder(
+  plan: BundlePlan,
+  agentDirectory: string,
+  step: (size: number, count?: number) => void,
+): Promise<void> {
+  const parent = dirname(agentDirectory);
+  await mkdir(parent, { recursive: true });
+  const staging = join(parent, `.${plan.manifest.agent}.import-${randomBytes(6).toString("hex")}`);
+  try {
+    for (const { file, entry } of plan.agentFiles) {
+      const target = resolveInside(staging, file);
+      await mkdir(dirname(target), { recursive: true });
+      await copyFile(entry.file, target);
+      step(entry.size);
+    }
+    if (await exists(agentDirectory)) {
+      const replaced = join(parent, `.${plan.manifest.agent}.replaced-${randomBytes(6).toString("hex")}`);
+      await rename(agentDirectory, replaced);
+      await rename(staging, agentDirectory);
+      await rm(replaced, { recursive: true, force: true });
+    } else {
+      await rename(staging, agentDirectory);
+    }
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
 }
