@@ -6,16 +6,17 @@ import { assertSafeName, isSafeName } from "../core/names.js";
 import { DEFAULT_TENANT, type Scope, scopeOf } from "../core/scope.js";
 import { executeRun } from "../executor/execute-run.js";
 import { SessionWriter } from "../executor/session-writer.js";
-import { buildSystemPrompt, type MemoryContext } from "../executor/system-prompt.js";
+import { buildSystemPrompt } from "../executor/system-prompt.js";
 import type { ModelToolSpec, StreamStep } from "../llm/model-step.js";
 import type { ArtifactStore } from "../services/artifact/artifact-store.js";
 import type { EventFanout, SessionLeases } from "../services/coordination/coordination.js";
-import { LONG_TERM_DOCUMENT, type MemoryStore } from "../services/memory/memory-store.js";
+import type { MemoryStore } from "../services/memory/memory-store.js";
 import type { SessionKey, SessionStore } from "../services/session/session-store.js";
 import type { Tool } from "../tools/tool.js";
 import type { SessionListener } from "./event-bus.js";
 import { sessionKeyString } from "./event-bus.js";
 import { interruptedRunEnd } from "./recover-session.js";
+import { loadMemoryContext, toolOutputSaver } from "./run-context.js";
 import { SessionEventCache } from "./session-event-cache.js";
 import { SessionLanes } from "./session-lanes.js";
 
@@ -324,7 +325,9 @@ export class RunManager {
     const scope: Scope = { tenant: key.tenant, agent: key.agent };
     let prepared: { system: string; tools: RunTools; streamStep: StreamStep };
     try {
-      const memory = agent.memory.enabled ? await this.#memoryContext(scope) : undefined;
+      const memory = agent.memory.enabled
+        ? await loadMemoryContext(options.memory, scope, this.#now())
+        : undefined;
       const tools = await options.toolsFor(agent, scope);
       prepared = {
         system: buildSystemPrompt(agent, memory),
@@ -349,19 +352,7 @@ export class RunManager {
       toolScope: { scope, sessionId: key.session },
       signal: run.signal,
       now: options.now,
-      saveFullToolOutput: async (text, toolCallId) => {
-        // Artifact segments must start with a letter or digit (assertSafePath), so leading symbols go.
-        const safeId =
-          toolCallId
-            .replace(/[^A-Za-z0-9_-]/g, "_")
-            .replace(/^[^A-Za-z0-9]+/, "")
-            .slice(0, 100) || "call";
-        const info = await options.artifacts.put(scope, `tool-results/${runId}/${safeId}.txt`, text, {
-          mediaType: "text/plain; charset=utf-8",
-          metadata: { runId, toolCallId, session: key.session },
-        });
-        return info.name;
-      },
+      saveFullToolOutput: toolOutputSaver(options.artifacts, key, runId),
     });
   }
 
@@ -388,23 +379,6 @@ export class RunManager {
     writer.write(end);
     await writer.flush();
     return end;
-  }
-
-  async #memoryContext(scope: Scope): Promise<MemoryContext> {
-    const today = this.#now();
-    const day = today.toISOString().slice(0, 10);
-    const yesterday = new Date(today.getTime() - 86_400_000).toISOString().slice(0, 10);
-    const { memory } = this.#options;
-    const [todayNotes, yesterdayNotes, longTerm] = await Promise.all([
-      memory.read(scope, day),
-      memory.read(scope, yesterday),
-      memory.read(scope, LONG_TERM_DOCUMENT),
-    ]);
-    return {
-      today: { day, markdown: todayNotes },
-      yesterday: { day: yesterday, markdown: yesterdayNotes },
-      longTerm,
-    };
   }
 
   #now(): Date {
