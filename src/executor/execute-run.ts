@@ -178,13 +178,14 @@ async function runLoop(options: ExecuteRunOptions, deadline: AbortSignal): Promi
     try {
       return await finish(failure.code === "RUN_ABORTED" ? "aborted" : "failed", failure);
     } catch (writeError) {
-      // The log itself failed (disk full, conflict): nothing more can be recorded; report both.
+      // The log itself failed (store unreachable, disk full, conflict): nothing more can be recorded.
+      // Keep the store's own code (e.g. BACKEND_UNAVAILABLE, 503) so callers see why; the log holds only
+      // whole batches, and the run is marked interrupted the next time the session is touched.
+      const code = isPlutoError(writeError) ? writeError.code : "INTERNAL";
       throw new PlutoError(
-        "INTERNAL",
-        `The run failed (${failure.message}) and its end could not be written: ${errorMessage(writeError)}`,
-        {
-          cause: writeError,
-        },
+        code,
+        `The run's events could not be written to the session log: ${errorMessage(writeError)} The run stopped; it will show as interrupted (RUN_INTERRUPTED) once the store is back.`,
+        { cause: writeError, retryable: isPlutoError(writeError) && writeError.retryable },
       );
     }
   }

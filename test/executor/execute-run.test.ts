@@ -600,7 +600,7 @@ describe("executeRun: limits, aborts and failures", () => {
     expect(end.error?.message).toContain("boom");
   });
 
-  it("rejects with INTERNAL when the session log itself fails (another writer got there first)", async () => {
+  it("rejects with the store's own code when the session log itself fails (another writer got there first)", async () => {
     const store = new InMemorySessionStore();
     const intruder: StoredRunEvent = {
       type: "run-start",
@@ -617,7 +617,7 @@ describe("executeRun: limits, aborts and failures", () => {
       return script.streamStep(request);
     };
     const promise = runOnce({ agent: agentFixture(), streamStep: racing, store });
-    await expect(promise).rejects.toMatchObject({ code: "INTERNAL" });
+    await expect(promise).rejects.toMatchObject({ code: "SESSION_CONFLICT" });
     await expect(promise).rejects.toThrow(/could not be written/);
   });
 });
