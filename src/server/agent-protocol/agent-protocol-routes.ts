@@ -8,6 +8,7 @@ import type { SessionKey } from "../../services/session/session-store.js";
 import type { TaskStore } from "../../services/task/task-store.js";
 import type { AppOptions } from "../app.js";
 import { statusForCode } from "../error-status.js";
+import { readJsonBody } from "../request-body.js";
 import { identityOf } from "../request-identity.js";
 import {
   artifactObject,
@@ -34,7 +35,6 @@ import {
   taskDataOf,
   updateTaskData,
 } from "./agent-protocol-tasks.js";
-import { readOptionalJsonBody } from "./optional-json-body.js";
 import { contentDisposition, readArtifactUpload, storedFileName } from "./task-artifact-upload.js";
 
 /** What the Agent Protocol routes need: the app's agents, runs and sessions plus tasks and artifacts. */
@@ -70,7 +70,7 @@ export function agentProtocolRoutes(options: AgentProtocolOptions): Hono {
 
   routes.post("/agent/tasks", async (context) => {
     const tenant = tenantOf(context);
-    const body = await readOptionalJsonBody(context, TaskRequestBody);
+    const body = await readJsonBody(context, TaskRequestBody, { optional: true });
     const additionalInput = body.additional_input ?? undefined;
     const agent = await chooseAgent({
       agents: options.agents,
@@ -115,7 +115,7 @@ export function agentProtocolRoutes(options: AgentProtocolOptions): Hono {
     const tenant = tenantOf(context);
     const taskId = context.req.param("task_id");
     const task = await loadTask(options.tasks, tenant, taskId);
-    const body = await readOptionalJsonBody(context, StepRequestBody);
+    const body = await readJsonBody(context, StepRequestBody, { optional: true });
     const input = await stepInput(task, tenant, body.input ?? undefined);
     const handle = await options.runs.start({
       agent: task.record.agent,
