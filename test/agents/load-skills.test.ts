@@ -3,9 +3,10 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadSkills, parseSkillFrontMatter, readSkillBody } from "../../src/agents/load-skills.js";
 import { isPlutoError } from "../../src/core/errors.js";
+import { corpusPath } from "../support/corpus.js";
 import { type AgentSandbox, createAgentSandbox } from "./agent-fixture.js";
 
-const corpus = path.resolve(process.cwd(), "../shared/corpus/skills");
+const corpus = corpusPath("skills");
 
 let sandbox: AgentSandbox;
 beforeEach(async () => {

@@ -5,13 +5,14 @@
  * error event), so new recordings dropped into the folder are checked the same way.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ProviderConfig } from "../../src/config/pluto-config.js";
 import { isPlutoError } from "../../src/core/errors.js";
 import type { ModelStepPart } from "../../src/llm/model-step.js";
 import { createModelRegistry } from "../../src/llm/providers.js";
 import { createStreamStep } from "../../src/llm/stream-step.js";
+import { corpusPath } from "../support/corpus.js";
 import {
   cassetteInteractions,
   type FakeModel,
@@ -23,8 +24,7 @@ import {
 import { stepRequest, summarize, WEATHER_TOOL } from "./llm-test-helpers.js";
 
 /** The corpus folder; PLUTO_PROVIDER_STREAMS points the same checks at another copy (e.g. with more recordings). */
-const CORPUS =
-  process.env.PLUTO_PROVIDER_STREAMS ?? resolve(process.cwd(), "../shared/corpus/provider-streams");
+const CORPUS = process.env.PLUTO_PROVIDER_STREAMS ?? corpusPath("provider-streams");
 
 type Wire = "openai-chat" | "openai-responses" | "anthropic" | "ollama";
 

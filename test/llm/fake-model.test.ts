@@ -5,9 +5,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { corpusPath } from "../support/corpus.js";
 import { type FakeModel, lastUserText, replay, startFakeModel } from "../support/fake-model/fake-model.js";
 
-const CORPUS = resolve(process.cwd(), "../shared/corpus/provider-streams");
+const CORPUS = corpusPath("provider-streams");
 const MAIN = resolve(process.cwd(), "test/support/fake-model/main.js");
 
 /** The set of key paths of a JSON value (arrays looked at through their first element). */

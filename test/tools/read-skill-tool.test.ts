@@ -1,13 +1,14 @@
 import { mkdir, readdir, symlink, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SkillInfo } from "../../src/agents/agent-definition.js";
 import { scopeOf } from "../../src/core/scope.js";
 import { createReadSkillTool } from "../../src/tools/builtin/read-skill-tool.js";
-import { removeDir, repoRoot, tempDir, toolContext } from "./tool-test-support.js";
+import { corpusPath } from "../support/corpus.js";
+import { removeDir, tempDir, toolContext } from "./tool-test-support.js";
 
 const scope = scopeOf("assistant");
-const corpusSkills = resolve(repoRoot, "../shared/corpus/skills");
+const corpusSkills = corpusPath("skills");
 
 describe("read_skill with the real skills corpus", () => {
   let skills: SkillInfo[];

@@ -1,18 +1,18 @@
-import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { scopeOf } from "../../src/core/scope.js";
 import { InMemoryArtifactStore } from "../../src/services/artifact/in-memory-artifact-store.js";
 import { InMemoryMemoryStore } from "../../src/services/memory/in-memory-memory-store.js";
 import type { Tool } from "../../src/tools/tool.js";
 import { createToolset } from "../../src/tools/toolset.js";
+import { corpusPath } from "../support/corpus.js";
 import { agentFixture } from "./agent-fixture.js";
-import { repoRoot, toolContext } from "./tool-test-support.js";
+import { toolContext } from "./tool-test-support.js";
 
 const scope = scopeOf("assistant", "acme");
 const skill = {
   name: "mcp-builder",
   description: "Build MCP servers.",
-  path: resolve(repoRoot, "../shared/corpus/skills/mcp-builder/SKILL.md"),
+  path: corpusPath("skills/mcp-builder/SKILL.md"),
 };
 
 function remoteTool(name: string, text: string): Tool {

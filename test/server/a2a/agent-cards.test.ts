@@ -10,10 +10,11 @@ import {
 import { isLegacyAgentCard, parseLegacyAgentCard } from "@a2a-js/sdk/compat/v0_3/client";
 import { afterEach, describe, expect, it } from "vitest";
 import { agentFixture } from "../../support/agent-fixture.js";
+import { corpusPath } from "../../support/corpus.js";
 import { scriptedStream } from "../../support/scripted-step.js";
 import { expectSameShape, sendRequest, startA2aApp, userMessage } from "./a2a-harness.js";
 
-const CORPUS = path.resolve(process.cwd(), "../shared/corpus/a2a");
+const CORPUS = corpusPath("a2a");
 
 async function corpusCard(name: string): Promise<Record<string, unknown>> {
   return JSON.parse(await readFile(path.join(CORPUS, name), "utf8")) as Record<string, unknown>;

@@ -1,10 +1,11 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { corpusPath } from "../../support/corpus.js";
 import { scriptedStream } from "../../support/scripted-step.js";
 import { expectSameShape, postJson, sseFrames, startA2aApp } from "./a2a-harness.js";
 
-const CORPUS = path.resolve(process.cwd(), "../shared/corpus/a2a/v0.3/jsonrpc");
+const CORPUS = corpusPath("a2a/v0.3/jsonrpc");
 
 async function corpus(name: string): Promise<Record<string, unknown>> {
   return JSON.parse(await readFile(path.join(CORPUS, name), "utf8")) as Record<string, unknown>;

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lastUserText } from "../../runs/run-harness.js";
 import { agentFixture } from "../../support/agent-fixture.js";
+import { corpusPath } from "../../support/corpus.js";
 import { deferred, scriptedStream } from "../../support/scripted-step.js";
 import {
   type ArtifactJson,
@@ -20,7 +21,7 @@ import {
  * response is validated against the spec's schemas by the harness.
  */
 
-const examples = resolve(process.cwd(), "../shared/corpus/agent-protocol/examples");
+const examples = corpusPath("agent-protocol/examples");
 const example = (name: string) => readFileSync(resolve(examples, name), "utf8");
 
 for (const prefix of ["/ap/v1", "/api/v1"]) {

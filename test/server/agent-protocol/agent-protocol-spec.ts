@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
+import { corpusPath } from "../../support/corpus.js";
 
 /**
  * The Agent Protocol v1 OpenAPI file from the corpus (`../shared/corpus/agent-protocol/openapi.yml`)
@@ -13,7 +13,7 @@ import { z } from "zod";
  */
 
 /** Path of the spec, from the repository root. */
-export const SPEC_PATH = resolve(process.cwd(), "../shared/corpus/agent-protocol/openapi.yml");
+export const SPEC_PATH = corpusPath("agent-protocol/openapi.yml");
 
 interface Operation {
   responses: Record<string, { $ref?: string; content?: Record<string, { schema?: unknown }> }>;
