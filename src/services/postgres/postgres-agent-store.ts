@@ -9,7 +9,7 @@ import type {
   StoredAgent,
 } from "../agents/agent-store.js";
 import { agentConflict, checkAgentListOptions, checkAgentPut } from "../agents/agent-store-input.js";
-import { postgresError } from "./postgres-errors.js";
+import { queryPostgres } from "./postgres-errors.js";
 import { DEFAULT_POSTGRES_SCHEMA, quoteSchema } from "./postgres-schema.js";
 
 /** Options for {@link PostgresAgentStore}. */
@@ -55,16 +55,12 @@ export class PostgresAgentStore implements AgentStore {
     this.#nextVersion = `nextval('${schema}.agent_versions')`;
   }
 
-  async #query<R extends pg.QueryResultRow>(
+  #query<R extends pg.QueryResultRow>(
     action: string,
     text: string,
     values: unknown[],
   ): Promise<pg.QueryResult<R>> {
-    try {
-      return await this.#pool.query<R>(text, values);
-    } catch (error) {
-      throw postgresError(error, action, this.#schema);
-    }
+    return queryPostgres<R>(this.#pool, this.#schema, action, text, values);
   }
 
   /** See {@link AgentStore.put}. */

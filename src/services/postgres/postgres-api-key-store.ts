@@ -2,7 +2,7 @@ import type pg from "pg";
 import { PlutoError } from "../../core/errors.js";
 import { assertSafeName, isSafeName } from "../../core/names.js";
 import type { ApiKeyRecord, ApiKeyStore } from "../auth/api-key-store.js";
-import { postgresError } from "./postgres-errors.js";
+import { queryPostgres } from "./postgres-errors.js";
 import { DEFAULT_POSTGRES_SCHEMA, quoteSchema } from "./postgres-schema.js";
 
 /** Options for {@link PostgresApiKeyStore}. */
@@ -134,16 +134,12 @@ export class PostgresApiKeyStore implements ApiKeyStore {
     this.#keys = `${quoteSchema(this.#schema)}.api_keys`;
   }
 
-  async #query<R extends pg.QueryResultRow>(
+  #query<R extends pg.QueryResultRow>(
     action: string,
     text: string,
     values: unknown[],
   ): Promise<pg.QueryResult<R>> {
-    try {
-      return await this.#pool.query<R>(text, values);
-    } catch (error) {
-      throw postgresError(error, action, this.#schema);
-    }
+    return queryPostgres<R>(this.#pool, this.#schema, action, text, values);
   }
 
   /**

@@ -1,3 +1,4 @@
+import type pg from "pg";
 import { type ErrorCode, isPlutoError, PlutoError } from "../../core/errors.js";
 
 /**
@@ -83,4 +84,22 @@ export function postgresError(error: unknown, action: string, schema: string): P
     details: details("query-failed"),
     cause: error,
   });
+}
+
+/**
+ * Runs one statement on `pool`, mapping any failure with {@link postgresError} (the one query path of
+ * every PostgreSQL store). @throws PlutoError as `postgresError` describes.
+ */
+export async function queryPostgres<R extends pg.QueryResultRow>(
+  pool: pg.Pool,
+  schema: string,
+  action: string,
+  text: string,
+  values: unknown[],
+): Promise<pg.QueryResult<R>> {
+  try {
+    return await pool.query<R>(text, values);
+  } catch (error) {
+    throw postgresError(error, action, schema);
+  }
 }

@@ -16,7 +16,7 @@ import type {
   SessionKey,
   SessionStore,
 } from "../session/session-store.js";
-import { postgresError } from "./postgres-errors.js";
+import { queryPostgres } from "./postgres-errors.js";
 import { DEFAULT_POSTGRES_SCHEMA, quoteSchema } from "./postgres-schema.js";
 
 /** Options for {@link PostgresSessionStore}. */
@@ -74,16 +74,12 @@ export class PostgresSessionStore implements SessionStore {
     this.#events = `${schema}.session_events`;
   }
 
-  async #query<R extends pg.QueryResultRow>(
+  #query<R extends pg.QueryResultRow>(
     action: string,
     text: string,
     values: unknown[],
   ): Promise<pg.QueryResult<R>> {
-    try {
-      return await this.#pool.query<R>(text, values);
-    } catch (error) {
-      throw postgresError(error, action, this.#schema);
-    }
+    return queryPostgres<R>(this.#pool, this.#schema, action, text, values);
   }
 
   async #lastSeq(key: SessionKey): Promise<number> {

@@ -8,7 +8,7 @@ import {
   taskConflict,
 } from "../task/task-input.js";
 import type { TaskInput, TaskPage, TaskProtocol, TaskRecord, TaskStore } from "../task/task-store.js";
-import { postgresError } from "./postgres-errors.js";
+import { queryPostgres } from "./postgres-errors.js";
 import { DEFAULT_POSTGRES_SCHEMA, quoteSchema } from "./postgres-schema.js";
 
 /** Options for {@link PostgresTaskStore}. */
@@ -73,16 +73,12 @@ export class PostgresTaskStore implements TaskStore {
     this.#tasks = `${quoteSchema(this.#schema)}.tasks`;
   }
 
-  async #query<R extends pg.QueryResultRow>(
+  #query<R extends pg.QueryResultRow>(
     action: string,
     text: string,
     values: unknown[],
   ): Promise<pg.QueryResult<R>> {
-    try {
-      return await this.#pool.query<R>(text, values);
-    } catch (error) {
-      throw postgresError(error, action, this.#schema);
-    }
+    return queryPostgres<R>(this.#pool, this.#schema, action, text, values);
   }
 
   /**
