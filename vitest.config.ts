@@ -1,23 +1,30 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { defineConfig } from "vitest/config";
 
 const root = import.meta.dirname;
 const corpus = resolve(root, "../shared/corpus");
 
-/** Test files that read the shared corpus (directly or through its helpers). */
+/** True when `file`, or a local module it imports (transitively), reads the shared corpus. */
+function readsCorpus(file: string, seen = new Set<string>()): boolean {
+  if (seen.has(file) || !existsSync(file)) return false;
+  seen.add(file);
+  const text = readFileSync(file, "utf8");
+  if (/\/corpus\.js"/.test(text)) return true;
+  for (const match of text.matchAll(/from "(\.[^"]+)\.js"/g)) {
+    if (readsCorpus(resolve(dirname(file), `${match[1]}.ts`), seen)) return true;
+  }
+  return false;
+}
+
+/** Test files that read the shared corpus (directly or through their helpers). */
 function corpusTests(): string[] {
   const found: string[] = [];
   const walk = (directory: string): void => {
     for (const entry of readdirSync(directory, { withFileTypes: true })) {
       const path = join(directory, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (
-        entry.name.endsWith(".test.ts") &&
-        /corpus\.js|\bCORPUS\b|agent-protocol-spec\.js/.test(readFileSync(path, "utf8"))
-      ) {
-        found.push(relative(root, path));
-      }
+      else if (entry.name.endsWith(".test.ts") && readsCorpus(path)) found.push(relative(root, path));
     }
   };
   walk(join(root, "test"));

@@ -3,8 +3,9 @@ import { cp, mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CORPUS_DIR as CORPUS } from "../support/corpus.js";
 import { type FakeModel, startFakeModel } from "../support/fake-model/fake-model.js";
-import { CORPUS, runPluto, tempProject } from "../support/pluto-process.js";
+import { runPluto, tempProject } from "../support/pluto-process.js";
 
 const MODULES = resolve(import.meta.dirname, "../../node_modules/@modelcontextprotocol");
 

@@ -8,9 +8,9 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { validateResponse } from "../server/agent-protocol/agent-protocol-spec.js";
+import { CORPUS_DIR as CORPUS } from "../support/corpus.js";
 import { type FakeModel, startFakeModel } from "../support/fake-model/fake-model.js";
 import {
-  CORPUS,
   jsonOf,
   parseSse,
   runPluto,

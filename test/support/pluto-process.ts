@@ -2,13 +2,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { CORPUS_DIR } from "./corpus.js";
 
 /** Absolute path of the built `pluto` binary (tests run after `npm run build`). */
 export const PLUTO_BIN = resolve(import.meta.dirname, "../../bin/pluto.js");
-
-/** Absolute path of the shared real-world corpus. */
-export const CORPUS = CORPUS_DIR;
 
 /** Output of a finished `pluto` process. */
 export interface PlutoResult {
