@@ -186,7 +186,12 @@ export function describeApiKeyStoreContract(
         expect(await keys.revoke("l1", "2025-01-01T00:02:30.000Z")).toBe(true);
         await keys.insert(loginLink("l5", "acme", 3));
         expect(await keys.get("l1")).toBeUndefined();
-        expect((await keys.list("acme")).map((record) => record.id).sort()).toEqual(["api1", "l2", "l3", "l5"]);
+        expect((await keys.list("acme")).map((record) => record.id).sort()).toEqual([
+          "api1",
+          "l2",
+          "l3",
+          "l5",
+        ]);
       } finally {
         await limited.store.close?.();
         await limited.cleanup();
@@ -195,7 +200,9 @@ export function describeApiKeyStoreContract(
 
     it("removes expired login links and cookies on insert, and keeps revoked API keys", async () => {
       await store.insert(loginLink("old-login", "acme", 0));
-      await store.insert(keyRecord("old-cookie", { kind: "cookie", expiresAt: "2025-01-01T00:05:00.000Z" }, 1));
+      await store.insert(
+        keyRecord("old-cookie", { kind: "cookie", expiresAt: "2025-01-01T00:05:00.000Z" }, 1),
+      );
       await store.insert(keyRecord("old-api", { revokedAt: "2025-01-01T00:03:00.000Z" }, 2));
       await store.insert(loginLink("live-login", "acme", 5));
       // Inserted at minute 12: the first link (expired at minute 10) and the cookie go; the rest stays.
