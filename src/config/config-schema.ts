@@ -13,6 +13,8 @@ export const SERVICE_BACKENDS = {
   artifacts: ["filesystem", "memory", "s3"],
   coordination: ["local", "redis"],
   agents: ["filesystem", "postgres"],
+  tasks: ["filesystem", "memory", "postgres"],
+  keys: ["filesystem", "memory", "postgres"],
 } as const;
 
 /** Provider types: the built-in ones plus any OpenAI-compatible endpoint. */
@@ -34,6 +36,12 @@ const BACKEND_KEYS: Record<keyof typeof SERVICE_BACKENDS, Record<string, readonl
   },
   coordination: { local: [], redis: ["url", "prefix", "lease_ttl_ms"] },
   agents: { filesystem: [], postgres: ["url", "schema", "pool_max"] },
+  tasks: { filesystem: [], memory: [], postgres: ["url", "schema", "pool_max"] },
+  keys: {
+    filesystem: ["max_login_links_per_tenant"],
+    memory: ["max_login_links_per_tenant"],
+    postgres: ["url", "schema", "pool_max", "max_login_links_per_tenant"],
+  },
 };
 
 /** Keys a backend cannot do without. */
@@ -61,6 +69,19 @@ const backend = <const Names extends readonly [string, ...string[]]>(
 const checkBackendKeys =
   (service: keyof typeof SERVICE_BACKENDS) =>
   (value: Record<string, unknown>, context: z.RefinementCtx): void => {
+    if (value.backend === undefined) {
+      // tasks and keys may leave their backend to the default, which follows the session service.
+      for (const key of ["url", "schema", "pool_max"]) {
+        if (value[key] === undefined) continue;
+        context.addIssue({
+          code: "custom",
+          path: [key],
+          message: `"${key}" needs an explicit backend`,
+          params: { fix: 'Add "backend: postgres", or remove it.' },
+        });
+      }
+      return;
+    }
     const chosen = String(value.backend);
     const allowed = BACKEND_KEYS[service][chosen] ?? [];
     for (const key of Object.keys(value)) {
@@ -97,6 +118,8 @@ const serviceUrl = (description: string) =>
     .regex(/^(postgres|postgresql|redis|rediss):\/\/\S+$/, { error: "must be a postgres:// or redis:// URL" })
     .optional()
     .meta({ description });
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the description shows pluto.yaml's ${VAR} syntax
+const postgresUrl = serviceUrl("postgres: connection URL, e.g. ${DATABASE_URL}");
 const sqlSchemaName = z
   .string()
   .regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a lowercase SQL identifier" })
@@ -113,6 +136,42 @@ const keyPrefix = z
   .regex(/^[A-Za-z0-9:_./-]{1,100}$/, { error: "1-100 letters, digits or :_./-" })
   .optional()
   .meta({ description: 'Key prefix. Default "pluto"' });
+
+/** `services.tasks` and `services.keys`: like the other services, but the backend may be left to the default. */
+const sharedRecordService = (service: "tasks" | "keys", what: string) =>
+  z
+    .enum(SERVICE_BACKENDS[service], {
+      error: `unknown backend; the backends available in this version of Pluto are ${SERVICE_BACKENDS[service].join(", ")}`,
+    })
+    .optional()
+    .meta({
+      description: `Where ${what} are kept: ${SERVICE_BACKENDS[service].map((name) => `"${name}"`).join(", ")}. Default: "postgres" (same url and schema) when session is postgres, "memory" when session is memory, else "filesystem"`,
+    });
+
+/**
+ * With `coordination: redis` several workers serve the same tenants, so protocol tasks and API keys must
+ * be shared: files under each worker's data_dir or process memory would split them per worker.
+ */
+function checkSharedRecords(services: Record<string, unknown>, context: z.RefinementCtx): void {
+  const coordination = services.coordination as { backend?: unknown } | undefined;
+  if (coordination?.backend !== "redis") return;
+  const session = services.session as { backend?: unknown } | undefined;
+  for (const name of ["tasks", "keys"] as const) {
+    const written = services[name] as { backend?: unknown } | undefined;
+    const backend =
+      written?.backend ??
+      (session?.backend === "postgres" || session?.backend === "memory" ? session.backend : "filesystem");
+    if (backend === "postgres") continue;
+    context.addIssue({
+      code: "custom",
+      path: written?.backend === undefined ? ["coordination", "backend"] : [name, "backend"],
+      message: `with coordination: redis (several workers), ${name === "tasks" ? "protocol tasks" : "API keys and login links"} in ${backend} would be separate in every worker`,
+      params: {
+        fix: `Add "${name}: { backend: postgres, url: \${DATABASE_URL} }" under services (or use "session: { backend: postgres, … }", which ${name} follow by default).`,
+      },
+    });
+  }
+}
 
 const pathString = (description: string) =>
   z
@@ -223,7 +282,34 @@ export const configFileSchema = z
           })
           .superRefine(checkBackendKeys("agents"))
           .prefault({}),
+        tasks: z
+          .strictObject({
+            backend: sharedRecordService("tasks", "protocol tasks (Agent Protocol, A2A)"),
+            url: postgresUrl,
+            schema: sqlSchemaName,
+            pool_max: poolMax,
+          })
+          .superRefine(checkBackendKeys("tasks"))
+          .optional(),
+        keys: z
+          .strictObject({
+            backend: sharedRecordService("keys", "API keys, login links and browser sessions"),
+            url: postgresUrl,
+            schema: sqlSchemaName,
+            pool_max: poolMax,
+            max_login_links_per_tenant: z.int().min(1).max(100_000).optional().meta({
+              description:
+                "Live (unused, unexpired) login links one tenant may hold; more are refused with LIMIT_EXCEEDED (429). Default 100",
+            }),
+          })
+          .superRefine(checkBackendKeys("keys"))
+          .optional(),
+        timeout_seconds: z.int().min(1).max(3600).optional().meta({
+          description:
+            "Client-side bound on one call to a state store, in seconds: PostgreSQL queries (statement and read timeout) and every session-log read and write of a run; a run whose store does not answer in time fails with BACKEND_UNAVAILABLE. Default 30",
+        }),
       })
+      .superRefine(checkSharedRecords)
       .prefault({}),
     providers: z
       .record(

@@ -20,6 +20,7 @@ import type {
   PlutoConfig,
   ProviderConfig,
   SessionServiceConfig,
+  TaskServiceConfig,
 } from "./pluto-config.js";
 import { schemaIssueDiagnostics } from "./schema-diagnostics.js";
 import { parseYamlSource, yamlValue } from "./yaml-source.js";
@@ -178,6 +179,12 @@ function resolveConfig(options: ResolveConfigOptions): PlutoConfig {
       artifacts: resolveArtifactService(data.services.artifacts),
       coordination: resolveCoordinationService(data.services.coordination),
       agents: resolveAgentService(data.services.agents),
+      tasks: resolveSharedRecordService(data.services.tasks, data.services.session),
+      keys: {
+        ...resolveSharedRecordService(data.services.keys, data.services.session),
+        maxLoginLinksPerTenant: data.services.keys?.max_login_links_per_tenant ?? 100,
+      },
+      timeoutMs: (data.services.timeout_seconds ?? 30) * 1000,
     },
     providers,
     server: {
@@ -250,6 +257,27 @@ function resolveAgentService(service: Services["agents"]): AgentServiceConfig {
     url: service.url!,
     schema: service.schema ?? "pluto",
     poolMax: service.pool_max ?? 10,
+  };
+}
+
+/**
+ * Resolves `services.tasks` or `services.keys`: the written backend, else the session's PostgreSQL (same
+ * url and schema) or memory, else files (schema checks made sure coordination: redis is not left with files).
+ */
+function resolveSharedRecordService(
+  service: Services["tasks"] | Services["keys"],
+  session: Services["session"],
+): TaskServiceConfig {
+  const backend =
+    service?.backend ??
+    (session.backend === "postgres" || session.backend === "memory" ? session.backend : "filesystem");
+  if (backend !== "postgres") return { backend };
+  const source = service?.backend === "postgres" ? service : session;
+  return {
+    backend: "postgres",
+    url: source.url!,
+    schema: source.schema ?? "pluto",
+    poolMax: source.pool_max ?? 10,
   };
 }
 

@@ -69,6 +69,19 @@ export type CoordinationServiceConfig =
  */
 export type AgentServiceConfig = { backend: "filesystem" } | PostgresBackendConfig;
 
+/**
+ * Where protocol tasks (Agent Protocol, A2A) are kept. Default when `services.tasks` is not written: the
+ * session's PostgreSQL (same url and schema) when sessions are in PostgreSQL, memory when sessions are in
+ * memory, else files under `data_dir`.
+ */
+export type TaskServiceConfig = { backend: "filesystem" } | { backend: "memory" } | PostgresBackendConfig;
+
+/** Where API keys, login links and browser sessions are kept; the default follows the session as for tasks. */
+export type KeyServiceConfig = ({ backend: "filesystem" } | { backend: "memory" } | PostgresBackendConfig) & {
+  /** Live (unused, unexpired) login links one tenant may hold. @default 100 */
+  maxLoginLinksPerTenant: number;
+};
+
 /** A provider entry. Built-in names: `openai`, `anthropic`, `openrouter`, `ollama`; any other name needs `type: openai-compatible` and `base_url`. */
 export interface ProviderConfig {
   type: "openai" | "anthropic" | "openrouter" | "ollama" | "openai-compatible";
@@ -109,6 +122,10 @@ export interface PlutoConfig {
     coordination: CoordinationServiceConfig;
     /** @default { backend: "filesystem" } */
     agents: AgentServiceConfig;
+    tasks: TaskServiceConfig;
+    keys: KeyServiceConfig;
+    /** Bound on one call to a state store, in ms (`services.timeout_seconds`). @default 30000 */
+    timeoutMs: number;
   };
   /** Provider name → settings; built-in providers appear here only when configured. */
   providers: Record<string, ProviderConfig>;

@@ -48,6 +48,9 @@ describe("loadConfig defaults", () => {
         artifacts: { backend: "filesystem" },
         coordination: { backend: "local" },
         agents: { backend: "filesystem" },
+        tasks: { backend: "filesystem" },
+        keys: { backend: "filesystem", maxLoginLinksPerTenant: 100 },
+        timeoutMs: 30_000,
       },
       providers: {},
       server: { host: "127.0.0.1", port: 7400, auth: {}, maxBodyBytes: 1_048_576, limits: {} },
@@ -84,6 +87,9 @@ services:
   artifacts: { backend: s3, bucket: pluto-artifacts, endpoint: "http://127.0.0.1:9000", force_path_style: true }
   coordination: { backend: redis, url: "redis://cache:6379", lease_ttl_ms: 5000 }
   agents: { backend: postgres, url: "postgres://pluto@db:5432/pluto", schema: defs, pool_max: 3 }
+  tasks: { backend: postgres, url: "postgres://pluto@db:5432/tasks" }
+  keys: { max_login_links_per_tenant: 5 }
+  timeout_seconds: 12
 providers:
   openai: { api_key: sk-1, api: chat }
   anthropic: {}
@@ -122,6 +128,15 @@ retry: { max_retries: 0, max_delay_ms: 100 }
         },
         coordination: { backend: "redis", url: "redis://cache:6379", prefix: "pluto", leaseTtlMs: 5000 },
         agents: { backend: "postgres", url: "postgres://pluto@db:5432/pluto", schema: "defs", poolMax: 3 },
+        tasks: { backend: "postgres", url: "postgres://pluto@db:5432/tasks", schema: "pluto", poolMax: 10 },
+        keys: {
+          backend: "postgres",
+          url: "postgres://pluto@db:5432/pluto",
+          schema: "agents",
+          poolMax: 4,
+          maxLoginLinksPerTenant: 5,
+        },
+        timeoutMs: 12_000,
       },
       providers: {
         openai: { type: "openai", apiKey: "sk-1", api: "chat", headers: {} },
@@ -305,6 +320,81 @@ describe("loadConfig errors", () => {
     expect(unknown.find((diagnostic) => diagnostic.path === "services.agents.backend")?.message).toContain(
       "available in this version of Pluto are filesystem, postgres",
     );
+  });
+
+  it("with coordination: redis, tasks and keys left in per-worker files are refused with file, line and fix", async () => {
+    const file = await writeConfig(
+      [
+        "services:",
+        "  session: { backend: redis, url: redis://cache:6379 }",
+        "  coordination:",
+        "    backend: redis",
+        "    url: redis://cache:6379",
+        "",
+      ].join("\n"),
+    );
+    const diagnostics = diagnosticsOf(await configError());
+    const shared = diagnostics.filter((diagnostic) => diagnostic.path === "services.coordination.backend");
+    expect(shared).toHaveLength(2);
+    expect(shared[0]).toMatchObject({
+      file,
+      line: 4,
+      message: expect.stringContaining("protocol tasks in filesystem"),
+    });
+    expect(shared[1]?.message).toContain(
+      "API keys and login links in filesystem would be separate in every worker",
+    );
+    expect(shared[1]?.fix).toContain("keys: { backend: postgres");
+
+    // An explicit per-worker choice is refused at its own line; postgres is accepted.
+    await writeConfig(
+      [
+        "services:",
+        "  session: { backend: redis, url: redis://cache:6379 }",
+        "  coordination: { backend: redis, url: redis://cache:6379 }",
+        "  tasks: { backend: postgres, url: postgres://db/pluto }",
+        "  keys:",
+        "    backend: memory",
+        "",
+      ].join("\n"),
+    );
+    const explicit = diagnosticsOf(await configError());
+    expect(explicit).toHaveLength(1);
+    expect(explicit[0]).toMatchObject({ path: "services.keys.backend", line: 6 });
+    await writeConfig(
+      [
+        "services:",
+        "  session: { backend: redis, url: redis://cache:6379 }",
+        "  coordination: { backend: redis, url: redis://cache:6379 }",
+        "  tasks: { backend: postgres, url: postgres://db/pluto }",
+        "  keys: { backend: postgres, url: postgres://db/pluto, schema: auth }",
+        "",
+      ].join("\n"),
+    );
+    const config = await loadConfig({ cwd, env: {} });
+    expect(config.services.keys).toEqual({
+      backend: "postgres",
+      url: "postgres://db/pluto",
+      schema: "auth",
+      poolMax: 10,
+      maxLoginLinksPerTenant: 100,
+    });
+  });
+
+  it("tasks and keys follow a postgres or memory session by default; a url needs an explicit backend", async () => {
+    await writeConfig("services:\n  session: { backend: memory }\n");
+    const memory = await loadConfig({ cwd, env: {} });
+    expect(memory.services.tasks).toEqual({ backend: "memory" });
+    expect(memory.services.keys).toEqual({ backend: "memory", maxLoginLinksPerTenant: 100 });
+    await writeConfig("services:\n  keys:\n    url: postgres://db/pluto\n  timeout_seconds: 0\n");
+    const diagnostics = diagnosticsOf(await configError());
+    expect(diagnostics.find((diagnostic) => diagnostic.path === "services.keys.url")).toMatchObject({
+      line: 3,
+      message: expect.stringContaining("needs an explicit backend"),
+    });
+    expect(diagnostics.find((diagnostic) => diagnostic.path === "services.timeout_seconds")).toMatchObject({
+      line: 4,
+    });
   });
 
   it("bad fsync value", async () => {
