@@ -51,6 +51,8 @@ describe("loadConfig defaults", () => {
       },
       providers: {},
       server: { host: "127.0.0.1", port: 7400, auth: {}, maxBodyBytes: 1_048_576, limits: {} },
+      mcpServers: {},
+      security: { network: { allow: [], deny: [] }, tenants: {} },
       retry: { maxRetries: 3, maxDelayMs: 8000 },
     });
     expect(config.file).toBeUndefined();
@@ -142,6 +144,8 @@ retry: { max_retries: 0, max_delay_ms: 100 }
         defaultAgent: "assistant",
         limits: { requestsPerMinute: 600, concurrentRunsPerTenant: 8 },
       },
+      mcpServers: {},
+      security: { network: { allow: [], deny: [] }, tenants: {} },
       retry: { maxRetries: 0, maxDelayMs: 100 },
     });
   });
