@@ -303,6 +303,25 @@ describe("loadAgent: each rule broken in turn", () => {
     expect(only(diagnostics, 'has both "url" and "server"')).toMatchObject({ line: 12 });
   });
 
+  it("mcp server naming a catalogue entry pluto.yaml does not have", async () => {
+    const directory = await sandbox.agent(
+      withPrompts(
+        agentYaml(
+          "  model: openai/gpt-5-mini\n  tools:\n    mcp:\n      - name: files\n        server: file\n",
+        ),
+      ),
+    );
+    const result = await loadAgent(directory, { providerNames: [], mcpServerNames: ["files", "web"] });
+    expect(result.agent).toBeUndefined();
+    const diagnostic = only(result.diagnostics, "not in mcp_servers");
+    expect(diagnostic).toMatchObject({ line: 10, path: "spec.tools.mcp[0].server" });
+    expect(diagnostic.fix).toContain('Did you mean "files"?');
+    const unchecked = await loadAgent(directory, { providerNames: [] });
+    expect(unchecked.agent?.tools.mcpServers).toEqual([
+      { name: "files", transport: "catalog", server: "file" },
+    ]);
+  });
+
   it("mcp server with neither command nor url, and stdio keys on an http server", async () => {
     const yaml = agentYaml(
       "  model: openai/gpt-5-mini\n  tools:\n    mcp:\n      - name: none\n      - name: web\n        url: http://localhost:1/mcp\n        args: [x]\n",
