@@ -113,11 +113,15 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     streamStepFor: (agent: AgentDefinition) =>
       createStreamStep({ registry, models: [agent.model, ...agent.fallbackModels], retry: config.retry }),
     toolsFor: async (agent: AgentDefinition, scope: Scope) => {
-      const trust = await agentTrust({
-        tenant: scope.tenant,
-        directory: agent.directory,
-        fromStore: agentStore !== undefined,
-      });
+      // Trust matters only for MCP servers; agents without any skip the marker lookup.
+      const trust =
+        agent.tools.mcpServers.length === 0
+          ? "tenant"
+          : await agentTrust({
+              tenant: scope.tenant,
+              directory: agent.directory,
+              fromStore: agentStore !== undefined,
+            });
       const connected = await mcp.connect(agent, { tenant: scope.tenant, trust });
       const toolset = createToolset({ agent, scope, memory, artifacts, mcp: connected });
       return { tools: toolset.tools, specs: toolset.specs };
