@@ -214,12 +214,12 @@ describe("MCP servers of tenant-written agents (through pluto serve)", () => {
   });
 
   it("lets an allowed tenant start programs, but only with a cwd inside the agent folder", async () => {
-    const escape = await send(tokens.trusted!, "POST", "/api/v1/admin/agents", {
+    const escaping = await send(tokens.trusted!, "POST", "/api/v1/admin/agents", {
       name: "escaper",
       files: agentFiles("escaper", markerCommand(join(project.dir, "never"), ["cwd: ../../.."])),
     });
-    expect(escape.status).toBe(400);
-    expect((await jsonOf(escape)).error.details.diagnostics[0]).toMatchObject({
+    expect(escaping.status).toBe(400);
+    expect((await jsonOf(escaping)).error.details.diagnostics[0]).toMatchObject({
       path: "spec.tools.mcp[0].cwd",
     });
 
