@@ -18,8 +18,7 @@ import type { MemoryStore } from "./services/memory/memory-store.js";
 import type { SessionStore } from "./services/session/session-store.js";
 import type { TaskStore } from "./services/task/task-store.js";
 import { McpPool } from "./tools/mcp/mcp-pool.js";
-import { commandTenantsOf, type McpServerPolicy } from "./tools/mcp/mcp-server-policy.js";
-import { createNetworkPolicy } from "./tools/mcp/network-policy.js";
+import { createMcpServerPolicy, type McpServerPolicy } from "./tools/mcp/mcp-server-policy.js";
 import { createToolset } from "./tools/toolset.js";
 
 const PLUTO_VERSION = (
@@ -94,7 +93,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
         }),
   });
   const registry = createModelRegistry({ providers: config.providers, env });
-  const mcpPolicy = mcpServerPolicyOf(config);
+  const mcpPolicy = createMcpServerPolicy(config);
   const mcp = new McpPool({
     clientInfo: { name: "pluto", version: PLUTO_VERSION },
     policy: mcpPolicy,
@@ -144,14 +143,5 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
       await mcp.close();
       await state.close();
     },
-  };
-}
-
-/** What agents may start and reach (docs/security.md), from `mcp_servers` and `security` in pluto.yaml. */
-export function mcpServerPolicyOf(config: Pick<PlutoConfig, "mcpServers" | "security">): McpServerPolicy {
-  return {
-    catalog: config.mcpServers,
-    commandTenants: commandTenantsOf(config.security.tenants),
-    network: createNetworkPolicy(config.security.network),
   };
 }

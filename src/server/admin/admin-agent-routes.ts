@@ -30,7 +30,7 @@ export interface AdminAgentRoutesOptions {
    * is then the local copy of the store (`TenantAgents` with an `AgentFolderSync` source) and is required.
    */
   store?: AgentStore;
-  /** MCP rules for tenant-written agents (docs/security.md). @default `defaultMcpServerPolicy()` */
+  /** MCP rules for tenant-written agents (docs/security.md). @default `createMcpServerPolicy()` (none allowed) */
   mcpPolicy?: McpServerPolicy;
 }
 

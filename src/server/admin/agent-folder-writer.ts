@@ -8,9 +8,9 @@ import { isErrorDiagnostic } from "../../core/diagnostic.js";
 import { PlutoError } from "../../core/errors.js";
 import { assertSafeName } from "../../core/names.js";
 import { KeyedLock } from "../../services/fs/keyed-lock.js";
-import type { McpServerPolicy } from "../../tools/mcp/mcp-server-policy.js";
+import { createMcpServerPolicy, type McpServerPolicy } from "../../tools/mcp/mcp-server-policy.js";
 import { type AgentFiles, checkAgentFiles } from "./agent-files.js";
-import { assertAgentMcpServersAllowed, defaultMcpServerPolicy } from "./check-agent-mcp-servers.js";
+import { assertAgentMcpServersAllowed } from "./check-agent-mcp-servers.js";
 
 /** The agents folders the admin API manages (`TenantAgents` provides all three). */
 export interface AgentFolders {
@@ -48,8 +48,8 @@ export class AgentFolderWriter {
   readonly #policy: McpServerPolicy;
   readonly #lock = new KeyedLock();
 
-  /** @param policy the MCP rules for tenant-written agents. @default `defaultMcpServerPolicy()` */
-  constructor(folders: AgentFolders, policy: McpServerPolicy = defaultMcpServerPolicy()) {
+  /** @param policy the MCP rules for tenant-written agents. @default `createMcpServerPolicy()` (none allowed) */
+  constructor(folders: AgentFolders, policy: McpServerPolicy = createMcpServerPolicy()) {
     this.#folders = folders;
     this.#policy = policy;
   }

@@ -3,12 +3,6 @@ import { formatKeyPath, locateYamlPath, parseYamlSource } from "../../config/yam
 import type { Diagnostic } from "../../core/diagnostic.js";
 import { PlutoError } from "../../core/errors.js";
 import { checkMcpServer, type McpServerPolicy } from "../../tools/mcp/mcp-server-policy.js";
-import { createNetworkPolicy } from "../../tools/mcp/network-policy.js";
-
-/** The policy the admin API applies when none is given: no catalogue, no allowances, default network rules. */
-export function defaultMcpServerPolicy(): McpServerPolicy {
-  return { catalog: {}, commandTenants: new Set(), network: createNetworkPolicy({ allow: [], deny: [] }) };
-}
 
 /** Options of {@link assertAgentMcpServersAllowed}. */
 export interface CheckAgentMcpServersOptions {

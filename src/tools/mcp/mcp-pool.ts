@@ -8,10 +8,10 @@ import type { McpProgressEvent } from "./mcp-remote-tool.js";
 import {
   type AllowedMcpServer,
   checkMcpServer,
+  createMcpServerPolicy,
   type McpServerPolicy,
   type McpServerRequester,
 } from "./mcp-server-policy.js";
-import { createNetworkPolicy } from "./network-policy.js";
 
 /** Options of {@link McpPool}. */
 export interface McpPoolOptions {
@@ -57,11 +57,7 @@ export class McpPool {
 
   constructor(options: McpPoolOptions = {}) {
     this.#options = options;
-    this.#policy = options.policy ?? {
-      catalog: {},
-      commandTenants: new Set(),
-      network: createNetworkPolicy({ allow: [], deny: [] }),
-    };
+    this.#policy = options.policy ?? createMcpServerPolicy();
   }
 
   /** The one guarded fetch of this pool (its keep-alive connections are shared by tenant-trust servers). */

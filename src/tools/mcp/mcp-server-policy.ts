@@ -2,8 +2,8 @@ import { realpath } from "node:fs/promises";
 import path from "node:path";
 import type { AgentMcpServer, McpServerSpec } from "../../agents/agent-definition.js";
 import type { AgentTrust } from "../../agents/agent-trust.js";
-import type { McpCatalogServer } from "../../config/pluto-config.js";
-import type { NetworkPolicy } from "./network-policy.js";
+import type { McpCatalogServer, PlutoConfig } from "../../config/pluto-config.js";
+import { createNetworkPolicy, type NetworkPolicy } from "./network-policy.js";
 
 /** What decides whether an agent's MCP server may be used (docs/security.md, "MCP servers"). */
 export interface McpServerPolicy {
@@ -143,13 +143,24 @@ async function isInside(folder: string, target: string): Promise<boolean> {
   }
 }
 
-/** Builds the commands allowance set from `security.tenants`. */
-export function commandTenantsOf(
-  tenants: Readonly<Record<string, { allowMcpCommands: boolean }>>,
-): Set<string> {
-  return new Set(
-    Object.entries(tenants)
-      .filter(([, allowance]) => allowance.allowMcpCommands)
-      .map(([tenant]) => tenant),
-  );
+/**
+ * The policy from pluto.yaml's `mcp_servers` and `security` (docs/security.md). Without arguments: an
+ * empty catalogue, no allowances and the default network rules — the safe default of the admin API and
+ * the MCP pool.
+ */
+export function createMcpServerPolicy(
+  config: Pick<PlutoConfig, "mcpServers" | "security"> = {
+    mcpServers: {},
+    security: { network: { allow: [], deny: [] }, tenants: {} },
+  },
+): McpServerPolicy {
+  return {
+    catalog: config.mcpServers,
+    commandTenants: new Set(
+      Object.entries(config.security.tenants)
+        .filter(([, allowance]) => allowance.allowMcpCommands)
+        .map(([tenant]) => tenant),
+    ),
+    network: createNetworkPolicy(config.security.network),
+  };
 }
