@@ -104,7 +104,7 @@ export const mcpServerSchema = z
       .optional()
       .meta({
         description:
-          "Catalogue server: the name of an entry of mcp_servers in pluto.yaml (the only form agents written through the admin API may use to start a program).",
+          "Catalogue server: the name of an entry of mcp_servers in pluto.yaml; how agents written through the admin API use local programs (see docs/security.md).",
       }),
     ...mcpServerFields,
   })

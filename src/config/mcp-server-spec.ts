@@ -49,7 +49,8 @@ export const mcpServerFields = {
     "stdio server: extra environment variables (string values; quote numbers). Default {}.",
   ).optional(),
   cwd: z.string().min(1).optional().meta({
-    description: "stdio server: working directory; relative paths resolve against the agent folder.",
+    description:
+      "stdio server: working directory; relative paths resolve against the agent folder (agents written through the admin API: must stay inside it).",
   }),
   url: z
     .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
