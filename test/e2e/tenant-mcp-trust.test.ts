@@ -1,4 +1,6 @@
 import { mkdir, readdir, stat, symlink, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeModel, startFakeModel } from "../support/fake-model/fake-model.js";
@@ -195,6 +197,31 @@ describe("MCP servers of tenant-written agents (through pluto serve)", () => {
       expect(response.status, url).toBe(400);
       const body = await jsonOf(response);
       expect(body.error.details.diagnostics[0]).toMatchObject({ path: "spec.tools.mcp[0].url", line: 11 });
+    }
+  });
+
+  it("refuses at run time a private URL that reached a tenant's folder, without connecting", async () => {
+    let connections = 0;
+    const listener = createServer((_request, response) => response.end("{}"));
+    listener.on("connection", () => {
+      connections += 1;
+    });
+    await new Promise<void>((done) => listener.listen(0, "127.0.0.1", done));
+    const { port } = listener.address() as AddressInfo;
+    try {
+      const folder = join(project.dir, ".pluto/tenants/acme/agents/prober");
+      await mkdir(folder, { recursive: true });
+      const files = agentFiles("prober", ["- name: probe", `  url: http://127.0.0.1:${port}/mcp`]);
+      for (const [file, text] of Object.entries(files)) await writeFile(join(folder, file), text);
+      fake.enqueue({ text: "no tools" });
+      const events = await run(tokens.acme!, "prober");
+      expect(events.at(-1)).toMatchObject({ type: "run-end", status: "completed" });
+      expect(server.stderr()).toMatch(
+        /MCP server "probe" was not started: .*127\.0\.0\.1 is a loopback address/,
+      );
+      expect(connections).toBe(0);
+    } finally {
+      listener.close();
     }
   });
 
