@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isBuiltinProviderName, PROVIDER_NAME_PATTERN } from "./builtin-providers.js";
+import { mcpCatalogSchema, securitySchema } from "./security-schema.js";
 
 /**
  * The zod 4 schema of `pluto.yaml` (snake_case keys as written; strict objects, so unknown keys are errors).
@@ -409,6 +410,8 @@ export const configFileSchema = z
           .prefault({}),
       })
       .prefault({}),
+    mcp_servers: mcpCatalogSchema,
+    security: securitySchema,
     retry: z
       .strictObject({
         max_retries: z

@@ -12,6 +12,7 @@ import { PlutoError } from "../core/errors.js";
 import { isBuiltinProviderName } from "./builtin-providers.js";
 import { type ConfigFile, configFileSchema } from "./config-schema.js";
 import { type Environment, interpolateDocument, protectInterpolations } from "./interpolate.js";
+import { toMcpServerSpec } from "./mcp-server-spec.js";
 import type {
   AgentServiceConfig,
   ArtifactServiceConfig,
@@ -204,6 +205,24 @@ function resolveConfig(options: ResolveConfigOptions): PlutoConfig {
           ? {}
           : { concurrentRunsPerTenant: data.server.limits.concurrent_runs_per_tenant }),
       },
+    },
+    mcpServers: Object.fromEntries(
+      Object.entries(data.mcp_servers).map(([name, entry]) => [
+        name,
+        {
+          ...toMcpServerSpec(name, entry, base),
+          ...(entry.tenants === undefined ? {} : { tenants: [...entry.tenants] }),
+        },
+      ]),
+    ),
+    security: {
+      network: { allow: [...data.security.network.allow], deny: [...data.security.network.deny] },
+      tenants: Object.fromEntries(
+        Object.entries(data.security.tenants).map(([tenant, entry]) => [
+          tenant,
+          { allowMcpCommands: entry.allow_mcp_commands },
+        ]),
+      ),
     },
     retry: { maxRetries: data.retry.max_retries, maxDelayMs: data.retry.max_delay_ms },
   };

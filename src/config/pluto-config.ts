@@ -1,3 +1,5 @@
+import type { McpServerSpec } from "./mcp-server-spec.js";
+
 /**
  * The resolved `pluto.yaml` (DESIGN.md, State layout; issue "v0.1 core", Config). Produced by
  * `load-config.ts` after `${VAR}` / `${VAR:-default}` interpolation and validation.
@@ -108,6 +110,20 @@ export interface ServerConfig {
   limits: { requestsPerMinute?: number; concurrentRunsPerTenant?: number };
 }
 
+/** One server of the operator's catalogue (`mcp_servers`), named by its key. */
+export type McpCatalogServer = McpServerSpec & {
+  /** Tenants whose agents may use it; every tenant when absent. */
+  tenants?: string[];
+};
+
+/** The `security` section: what tenant-trust agents may do (docs/security.md). */
+export interface SecurityConfig {
+  /** Rules for the addresses tenant-trust URL servers connect to (IPs, CIDRs, host names, `*.domain`). */
+  network: { allow: string[]; deny: string[] };
+  /** Per-tenant allowances; absent tenants have none. */
+  tenants: Record<string, { allowMcpCommands: boolean }>;
+}
+
 export interface PlutoConfig {
   /** Absolute path of the loaded pluto.yaml, or undefined when defaults are used. */
   file?: string;
@@ -130,6 +146,9 @@ export interface PlutoConfig {
   /** Provider name → settings; built-in providers appear here only when configured. */
   providers: Record<string, ProviderConfig>;
   server: ServerConfig;
+  /** The operator's catalogue of MCP servers, by name. @default {} */
+  mcpServers: Record<string, McpCatalogServer>;
+  security: SecurityConfig;
   /** Model retries on 429/5xx: attempts after the first, and the backoff cap in ms. */
   retry: { maxRetries: number; maxDelayMs: number };
 }

@@ -9,6 +9,7 @@ import type { ApiKeyStore } from "../services/auth/api-key-store.js";
 import type { SessionStore } from "../services/session/session-store.js";
 import { InMemoryTaskStore } from "../services/task/in-memory-task-store.js";
 import type { TaskStore } from "../services/task/task-store.js";
+import type { McpServerPolicy } from "../tools/mcp/mcp-server-policy.js";
 import { a2aRoutes } from "./a2a/a2a-routes.js";
 import { adminRoutes } from "./admin/admin-routes.js";
 import type { AgentFolders } from "./admin/agent-folder-writer.js";
@@ -62,6 +63,8 @@ export interface AppOptions {
    * agents there (validated as for folders), and `agentFolders` is this worker's local copy of it.
    */
   agentStore?: AgentStore;
+  /** MCP rules the admin API applies to agents it writes (docs/security.md). @default none allowed */
+  mcpPolicy?: McpServerPolicy;
   /** Requests per minute per tenant (token bucket); above it 429 `LIMIT_EXCEEDED` with Retry-After. Off when absent. */
   rateLimitPerMinute?: number;
   /** Runs a tenant may have queued or running at once through the HTTP APIs; above it 429. Off when absent. */
@@ -114,6 +117,7 @@ export function createApp(appOptions: AppOptions): Hono<AppEnv> {
       agents: options.agents,
       ...(options.agentFolders === undefined ? {} : { agentFolders: options.agentFolders }),
       ...(options.agentStore === undefined ? {} : { agentStore: options.agentStore }),
+      ...(options.mcpPolicy === undefined ? {} : { mcpPolicy: options.mcpPolicy }),
       ...(options.apiKeys === undefined ? {} : { apiKeys: options.apiKeys }),
       ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
       onKeysChanged: () => auth.keysChanged(),

@@ -92,6 +92,8 @@ spec:
         url: https://mcp.example.com/mcp
         headers: { Authorization: Bearer x }
         timeout_seconds: 2.5
+      - name: shared
+        server: files
   skills:
     paths: [skills, more]
     exclude: [beta]
@@ -139,6 +141,7 @@ spec:
           headers: { Authorization: "Bearer x" },
           timeoutMs: 2500,
         },
+        { name: "shared", transport: "catalog", server: "files" },
       ],
     });
     expect(agent?.skills).toEqual([
@@ -286,6 +289,37 @@ describe("loadAgent: each rule broken in turn", () => {
     const diagnostic = only(await problems(yaml), "both");
     expect(diagnostic).toMatchObject({ file: file(), line: 9, column: 9, path: "spec.tools.mcp[0]" });
     expect(diagnostic.fix).toContain("not both");
+  });
+
+  it("mcp server from the catalogue: only name and server, nothing of a transport", async () => {
+    const yaml = agentYaml(
+      "  model: openai/gpt-5-mini\n  tools:\n    mcp:\n      - name: files\n        server: files\n        args: [x]\n      - name: both\n        server: files\n        url: http://localhost:1/mcp\n",
+    );
+    const diagnostics = await problems(yaml);
+    expect(only(diagnostics, "does not apply to a catalogue server")).toMatchObject({
+      line: 11,
+      path: "spec.tools.mcp[0].args",
+    });
+    expect(only(diagnostics, 'has both "url" and "server"')).toMatchObject({ line: 12 });
+  });
+
+  it("mcp server naming a catalogue entry pluto.yaml does not have", async () => {
+    const directory = await sandbox.agent(
+      withPrompts(
+        agentYaml(
+          "  model: openai/gpt-5-mini\n  tools:\n    mcp:\n      - name: files\n        server: file\n",
+        ),
+      ),
+    );
+    const result = await loadAgent(directory, { providerNames: [], mcpServerNames: ["files", "web"] });
+    expect(result.agent).toBeUndefined();
+    const diagnostic = only(result.diagnostics, "not in mcp_servers");
+    expect(diagnostic).toMatchObject({ line: 10, path: "spec.tools.mcp[0].server" });
+    expect(diagnostic.fix).toContain('Did you mean "files"?');
+    const unchecked = await loadAgent(directory, { providerNames: [] });
+    expect(unchecked.agent?.tools.mcpServers).toEqual([
+      { name: "files", transport: "catalog", server: "file" },
+    ]);
   });
 
   it("mcp server with neither command nor url, and stdio keys on an http server", async () => {

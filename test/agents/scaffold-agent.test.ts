@@ -79,6 +79,7 @@ describe("scaffoldAgent", () => {
       "cwd",
       "url",
       "headers",
+      "server",
       "timeout_seconds",
       "skills",
       "paths",

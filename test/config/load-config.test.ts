@@ -54,6 +54,8 @@ describe("loadConfig defaults", () => {
       },
       providers: {},
       server: { host: "127.0.0.1", port: 7400, auth: {}, maxBodyBytes: 1_048_576, limits: {} },
+      mcpServers: {},
+      security: { network: { allow: [], deny: [] }, tenants: {} },
       retry: { maxRetries: 3, maxDelayMs: 8000 },
     });
     expect(config.file).toBeUndefined();
@@ -157,6 +159,8 @@ retry: { max_retries: 0, max_delay_ms: 100 }
         defaultAgent: "assistant",
         limits: { requestsPerMinute: 600, concurrentRunsPerTenant: 8 },
       },
+      mcpServers: {},
+      security: { network: { allow: [], deny: [] }, tenants: {} },
       retry: { maxRetries: 0, maxDelayMs: 100 },
     });
   });
@@ -456,6 +460,58 @@ providers:
 });
 
 describe("docs/configuration.md", () => {
+  it("mcp_servers and security: resolved, and every mistake named with its line", async () => {
+    await writeConfig(
+      "mcp_servers:\n  files:\n    command: npx\n    args: [x]\n    cwd: tools\n    tenants: [acme]\n  web:\n    url: https://mcp.example.com/mcp\n    timeout_seconds: 5\nsecurity:\n  network:\n    allow: [10.20.0.0/16, mcp.corp.example]\n  tenants:\n    acme:\n      allow_mcp_commands: true\n",
+    );
+    const config = await loadConfig({ cwd, env: {} });
+    expect(config.mcpServers).toEqual({
+      files: {
+        name: "files",
+        transport: "stdio",
+        command: "npx",
+        args: ["x"],
+        env: {},
+        cwd: path.join(cwd, "tools"),
+        timeoutMs: 60_000,
+        tenants: ["acme"],
+      },
+      web: {
+        name: "web",
+        transport: "http",
+        url: "https://mcp.example.com/mcp",
+        headers: {},
+        timeoutMs: 5000,
+      },
+    });
+    expect(config.security).toEqual({
+      network: { allow: ["10.20.0.0/16", "mcp.corp.example"], deny: [] },
+      tenants: { acme: { allowMcpCommands: true } },
+    });
+
+    const file = await writeConfig(
+      "mcp_servers:\n  both:\n    command: x\n    url: https://a.example/\n  web:\n    url: https://a.example/\n    cwd: /tmp\nsecurity:\n  network:\n    deny: [10.0.0.0/33]\n  tenants:\n    acme:\n      allow_commands: true\n",
+    );
+    const diagnostics = diagnosticsOf(await configError());
+    expect(diagnostics.find((diagnostic) => diagnostic.path === "mcp_servers.both")).toMatchObject({
+      file,
+      line: 3,
+      message: expect.stringContaining('has both "command" and "url"'),
+    });
+    expect(diagnostics.find((diagnostic) => diagnostic.path === "mcp_servers.web.cwd")).toMatchObject({
+      line: 7,
+    });
+    expect(diagnostics.find((diagnostic) => diagnostic.path === "security.network.deny[0]")).toMatchObject({
+      line: 10,
+      message: expect.stringContaining("CIDR"),
+    });
+    expect(
+      diagnostics.find((diagnostic) => diagnostic.path?.startsWith("security.tenants.acme")),
+    ).toMatchObject({
+      line: 13,
+    });
+  });
+
   it("its complete example loads", async () => {
     const docs = await readFile(path.resolve(import.meta.dirname, "../../docs/configuration.md"), "utf8");
     const example = /## A complete example\n\n```yaml\n([\s\S]*?)```/.exec(docs)?.[1];

@@ -34,6 +34,7 @@ export async function serveCommand(
     tasks: runtime.tasks,
     apiKeys: runtime.apiKeys,
     agentFolders: runtime.agents,
+    mcpPolicy: runtime.mcpPolicy,
     ...(runtime.agentStore === undefined ? {} : { agentStore: runtime.agentStore }),
     ...(settings.publicUrl === undefined ? {} : { publicUrl: settings.publicUrl }),
     ...(settings.defaultAgent === undefined ? {} : { defaultAgent: settings.defaultAgent }),

@@ -55,7 +55,7 @@ export const AgentDetailResponse = z.object({
   }),
   tools: z.object({
     builtin: z.array(z.string()),
-    mcp: z.array(z.object({ name: z.string(), transport: z.enum(["stdio", "http"]) })),
+    mcp: z.array(z.object({ name: z.string(), transport: z.enum(["stdio", "http", "catalog"]) })),
   }),
   skills: z.array(z.object({ name: z.string(), description: z.string() })),
 });
