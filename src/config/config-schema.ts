@@ -146,6 +146,9 @@ const providerSchema = z
   })
   .meta({ description: "One model provider" });
 
+/** A `server.allowed_hosts` entry: a DNS name, optionally `*.`-prefixed, or `*`. */
+const HOST_PATTERN = /^(\*|(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?)$/;
+
 /** The `pluto.yaml` schema. */
 export const configFileSchema = z
   .strictObject({
@@ -302,12 +305,13 @@ export const configFileSchema = z
         ).optional(),
         allowed_hosts: z
           .array(
-            z
-              .string()
-              .regex(/^(\*|(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?)$/, {
-                error:
-                  'must be a host name without scheme or port ("pluto.example.com"), a subdomain wildcard ("*.example.com") or "*"',
-              }),
+            z.string().refine((value) => HOST_PATTERN.test(value), {
+              error:
+                'must be a host name without scheme or port ("pluto.example.com"), a subdomain wildcard ("*.example.com") or "*"',
+              params: {
+                fix: 'Write the name only, e.g. "pluto.example.com" for https://pluto.example.com:8443/.',
+              },
+            }),
           )
           .max(1000)
           .default([])
