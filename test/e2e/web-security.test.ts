@@ -3,6 +3,7 @@ import { request as httpRequest } from "node:http";
 import net from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
 import { type FakeModel, startFakeModel } from "../support/fake-model/fake-model.js";
 import { runPluto, type ServeProcess, startServe, tempProject } from "../support/pluto-process.js";
 
@@ -235,4 +236,41 @@ describe("pluto serve against hostile web pages and clients", () => {
     }
     expect(fake.requests).toEqual([]);
   }, 120_000);
+});
+
+describe("server timeouts leave long-lived connections alone", () => {
+  it("a WebSocket outlives headers_ms and request_ms and still answers", async () => {
+    const own = await tempProject();
+    const env = { OPENAI_API_KEY: "sk-test-web", OPENAI_BASE_URL: `${fake.url}/v1` };
+    await writeFile(
+      join(own.dir, "pluto.yaml"),
+      "server:\n  timeouts: { headers_ms: 500, request_ms: 1000, keep_alive_ms: 500 }\n",
+    );
+    const quick = await startServe({ cwd: own.dir, env });
+    try {
+      const socket = new WebSocket(`${quick.url.replace(/^http/, "ws")}/api/v1/ws`);
+      await new Promise((resolve, reject) => {
+        socket.once("open", resolve);
+        socket.once("error", reject);
+      });
+      let closed = false;
+      socket.on("close", () => {
+        closed = true;
+      });
+      // Three times the longest timeout, idle.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect(closed).toBe(false);
+      const reply = new Promise<string>((resolve) => socket.once("message", (data) => resolve(String(data))));
+      socket.send(JSON.stringify({ type: "abort", id: "m1", run_id: "run_missing" }));
+      expect(JSON.parse(await reply)).toMatchObject({
+        type: "error",
+        id: "m1",
+        error: { code: "RUN_NOT_FOUND" },
+      });
+      socket.close();
+    } finally {
+      await quick.stop();
+      await own.cleanup();
+    }
+  }, 30_000);
 });
