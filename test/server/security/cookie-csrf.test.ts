@@ -61,4 +61,22 @@ describe("cookie sessions and cross-site request forgery", () => {
     );
     expect(byKey.status).toBe(201);
   });
+
+  it("a login link built from Host says so with Vary: Host, and an unknown Host gets none", async () => {
+    harness = await createAdminHarness({ allowedHosts: ["pluto.internal"] });
+    const ask = (host: string) =>
+      harness!.app.request("http://localhost/api/v1/admin/login-links", {
+        method: "POST",
+        headers: { authorization: `Bearer ${harness!.tokens!.acmeAdmin}`, host },
+      });
+    const response = await ask("pluto.internal:7400");
+    expect(response.status).toBe(201);
+    expect(response.headers.get("vary")).toBe("Host");
+    expect(((await response.json()) as { url: string }).url).toMatch(
+      /^http:\/\/pluto\.internal:7400\/login\?token=/,
+    );
+    const refused = await ask("attacker.example");
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).not.toContain("token=");
+  });
 });
