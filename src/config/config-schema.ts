@@ -206,6 +206,9 @@ const providerSchema = z
   })
   .meta({ description: "One model provider" });
 
+/** A `server.allowed_hosts` entry: a DNS name, optionally `*.`-prefixed, or `*`. */
+const HOST_PATTERN = /^(\*|(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?)$/;
+
 /** The `pluto.yaml` schema. */
 export const configFileSchema = z
   .strictObject({
@@ -387,6 +390,43 @@ export const configFileSchema = z
         public_url: httpUrl(
           "URL clients reach this server at (agent cards, login links). Default: from the request",
         ).optional(),
+        allowed_hosts: z
+          .array(
+            z.string().refine((value) => HOST_PATTERN.test(value), {
+              error:
+                'must be a host name without scheme or port ("pluto.example.com"), a subdomain wildcard ("*.example.com") or "*"',
+              params: {
+                fix: 'Write the name only, e.g. "pluto.example.com" for https://pluto.example.com:8443/.',
+              },
+            }),
+          )
+          .max(1000)
+          .default([])
+          .meta({
+            description:
+              'Host names (the Host header, without port) the server answers to besides loopback names, IP addresses and public_url\'s host; "*.example.com" for subdomains, "*" for any (no DNS-rebinding defence). Default: none',
+          }),
+        timeouts: z
+          .strictObject({
+            headers_ms: z.int().min(100).max(600_000).default(10_000).meta({
+              description:
+                "Time a client has to send the request headers, in ms (slow-header attacks). Default 10000",
+            }),
+            request_ms: z.int().min(0).max(86_400_000).default(120_000).meta({
+              description:
+                "Time a client has to send the whole request, body included, in ms; 0: no limit. Does not limit responses (SSE) or WebSockets. Default 120000",
+            }),
+            keep_alive_ms: z.int().min(0).max(600_000).default(5_000).meta({
+              description:
+                "How long an idle keep-alive connection stays open, in ms; set it above a load balancer's idle timeout. Default 5000",
+            }),
+            max_connections: z.int().min(1).max(1_000_000).default(20_000).meta({
+              description:
+                "Open connections (SSE streams and WebSockets included) this process accepts; more are closed at once. Default 20000",
+            }),
+          })
+          .prefault({})
+          .meta({ description: "HTTP server timeouts and connection cap" }),
         default_agent: z
           .string()
           .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, { error: "must be an agent name" })

@@ -197,6 +197,13 @@ function resolveConfig(options: ResolveConfigOptions): PlutoConfig {
         ? {}
         : { publicUrl: data.server.public_url.replace(/\/+$/, "") }),
       ...(data.server.default_agent === undefined ? {} : { defaultAgent: data.server.default_agent }),
+      allowedHosts: data.server.allowed_hosts,
+      timeouts: {
+        headersMs: data.server.timeouts.headers_ms,
+        requestMs: data.server.timeouts.request_ms,
+        keepAliveMs: data.server.timeouts.keep_alive_ms,
+        maxConnections: data.server.timeouts.max_connections,
+      },
       limits: {
         ...(data.server.limits.requests_per_minute === undefined
           ? {}

@@ -106,6 +106,13 @@ export interface ServerConfig {
   publicUrl?: string;
   /** Agent for protocol requests that name none. */
   defaultAgent?: string;
+  /**
+   * `Host` names accepted besides loopback names, IP addresses and `publicUrl`'s host (`"*.x"` for
+   * subdomains, `"*"` for any). @default []
+   */
+  allowedHosts: string[];
+  /** HTTP server timeouts in ms and the connection cap (see `startServer`). */
+  timeouts: ServerTimeouts;
   /** Per-tenant limits, per worker; absent means unlimited. */
   limits: { requestsPerMinute?: number; concurrentRunsPerTenant?: number };
 }
@@ -122,6 +129,18 @@ export interface SecurityConfig {
   network: { allow: string[]; deny: string[] };
   /** Per-tenant allowances; absent tenants have none. */
   tenants: Record<string, { allowMcpCommands: boolean }>;
+}
+
+/** `server.timeouts`: how long clients may take, and how many connections one process holds. */
+export interface ServerTimeouts {
+  /** Time to send the request headers, in ms. @default 10000 */
+  headersMs: number;
+  /** Time to send the whole request, in ms; 0 is no limit. Responses and WebSockets are not limited. @default 120000 */
+  requestMs: number;
+  /** Idle time of a keep-alive connection, in ms. @default 5000 */
+  keepAliveMs: number;
+  /** Open connections accepted at once; more are closed. @default 20000 */
+  maxConnections: number;
 }
 
 export interface PlutoConfig {

@@ -25,6 +25,7 @@ import type { AppEnv } from "./request-identity.js";
 import { agentRoutes } from "./routes/agent-routes.js";
 import { runRoutes } from "./routes/run-routes.js";
 import { sessionRoutes } from "./routes/session-routes.js";
+import { requestOriginGuard } from "./security/request-origin-guard.js";
 import { websocketRoutes } from "./websocket/websocket-routes.js";
 
 /** What the HTTP API needs; built by `runtime.ts`. */
@@ -45,8 +46,13 @@ export interface AppOptions {
    * agent (see docs/api-agent-protocol.md, "Which agent").
    */
   defaultAgent?: string;
-  /** Absolute URL clients reach this instance at, for A2A agent cards; else each request's origin. */
+  /**
+   * Absolute URL clients reach this instance at, for A2A agent cards and login links; else each request's
+   * origin (a `Host` the origin guard accepted). Its host is an accepted `Host` and `Origin`.
+   */
   publicUrl?: string;
+  /** `server.allowed_hosts`: further `Host` names the server answers to (see `security/allowed-hosts.ts`). */
+  allowedHosts?: readonly string[];
   /** Largest request body in bytes; larger bodies get 413. */
   maxBodyBytes: number;
   /** `server.auth.token`: when set, every route but health checks and agent cards needs a credential. */
@@ -85,6 +91,14 @@ export function createApp(appOptions: AppOptions): Hono<AppEnv> {
   const options: AppOptions = { ...appOptions, runs: limits.runs };
   const app = new Hono<AppEnv>();
 
+  // Before everything else, health checks included (they are exempt from the Host check inside).
+  app.use(
+    "*",
+    requestOriginGuard({
+      ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
+      ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+    }),
+  );
   app.get("/healthz", (context) => context.json({ status: "ok" }));
   app.get("/readyz", (context) =>
     options.ready() ? context.json({ status: "ready" }) : context.json({ status: "starting" }, 503),
@@ -93,6 +107,7 @@ export function createApp(appOptions: AppOptions): Hono<AppEnv> {
   const auth = authenticate({
     ...(options.authToken === undefined ? {} : { token: options.authToken }),
     ...(options.apiKeys === undefined ? {} : { apiKeys: options.apiKeys }),
+    ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
   });
   app.use("*", (context, next) => (isPublicPath(context.req.path) ? next() : auth(context, next)));
   const appBodyLimit = bodyLimit({

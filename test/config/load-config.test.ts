@@ -53,7 +53,15 @@ describe("loadConfig defaults", () => {
         timeoutMs: 30_000,
       },
       providers: {},
-      server: { host: "127.0.0.1", port: 7400, auth: {}, maxBodyBytes: 1_048_576, limits: {} },
+      server: {
+        host: "127.0.0.1",
+        port: 7400,
+        auth: {},
+        maxBodyBytes: 1_048_576,
+        allowedHosts: [],
+        timeouts: { headersMs: 10_000, requestMs: 120_000, keepAliveMs: 5_000, maxConnections: 20_000 },
+        limits: {},
+      },
       mcpServers: {},
       security: { network: { allow: [], deny: [] }, tenants: {} },
       retry: { maxRetries: 3, maxDelayMs: 8000 },
@@ -109,6 +117,8 @@ server:
   max_body_bytes: 2048
   public_url: https://pluto.example.test/
   default_agent: assistant
+  allowed_hosts: [pluto.internal, "*.agents.example.test"]
+  timeouts: { headers_ms: 5000, request_ms: 0, keep_alive_ms: 65000, max_connections: 500 }
   limits: { requests_per_minute: 600, concurrent_runs_per_tenant: 8 }
 retry: { max_retries: 0, max_delay_ms: 100 }
 `);
@@ -157,6 +167,8 @@ retry: { max_retries: 0, max_delay_ms: 100 }
         maxBodyBytes: 2048,
         publicUrl: "https://pluto.example.test",
         defaultAgent: "assistant",
+        allowedHosts: ["pluto.internal", "*.agents.example.test"],
+        timeouts: { headersMs: 5000, requestMs: 0, keepAliveMs: 65_000, maxConnections: 500 },
         limits: { requestsPerMinute: 600, concurrentRunsPerTenant: 8 },
       },
       mcpServers: {},
@@ -398,6 +410,22 @@ describe("loadConfig errors", () => {
     });
     expect(diagnostics.find((diagnostic) => diagnostic.path === "services.timeout_seconds")).toMatchObject({
       line: 4,
+    });
+  });
+
+  it("server.allowed_hosts takes host names, not URLs or ports; timeouts are bounded", async () => {
+    await writeConfig(
+      "server:\n  allowed_hosts:\n    - pluto.example.com\n    - https://pluto.example.com\n  timeouts: { headers_ms: 5 }\n",
+    );
+    const diagnostics = diagnosticsOf(await configError());
+    expect(diagnostics.find((diagnostic) => diagnostic.path === "server.allowed_hosts[1]")).toMatchObject({
+      line: 4,
+    });
+    expect(
+      diagnostics.find((diagnostic) => diagnostic.path === "server.allowed_hosts[1]")?.message,
+    ).toContain("without scheme or port");
+    expect(diagnostics.find((diagnostic) => diagnostic.path === "server.timeouts.headers_ms")).toMatchObject({
+      line: 5,
     });
   });
 

@@ -38,6 +38,7 @@ export async function serveCommand(
     ...(runtime.agentStore === undefined ? {} : { agentStore: runtime.agentStore }),
     ...(settings.publicUrl === undefined ? {} : { publicUrl: settings.publicUrl }),
     ...(settings.defaultAgent === undefined ? {} : { defaultAgent: settings.defaultAgent }),
+    allowedHosts: settings.allowedHosts,
     ...(settings.limits.requestsPerMinute === undefined
       ? {}
       : { rateLimitPerMinute: settings.limits.requestsPerMinute }),
@@ -56,6 +57,7 @@ export async function serveCommand(
       host: options.host ?? runtime.config.server.host,
       port,
       ...(authToken === undefined ? {} : { authToken }),
+      timeouts: settings.timeouts,
       // `GET /api/v1/ws` (docs/websocket.md): frames are limited like request bodies.
       websocket: createWebSocketServer({ maxPayloadBytes: runtime.config.server.maxBodyBytes }),
     });

@@ -1,5 +1,5 @@
 import { upgradeWebSocket } from "@hono/node-server";
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import type { WSContext } from "hono/ws";
 import { PlutoError } from "../../core/errors.js";
 import type { RunManager } from "../../runs/run-manager.js";
@@ -13,8 +13,6 @@ export interface WebSocketRouteOptions {
   /** The app's runs (counted against per-tenant run limits). */
   runs: RunManager;
   sessions: SessionStore;
-  /** Absolute URL clients reach this instance at; its host is an accepted `Origin` besides the `Host` header. */
-  publicUrl?: string;
   onUnexpectedError?: (error: unknown) => void;
   /** Sessions one socket may follow at once. @default 100 */
   maxSessionsPerSocket?: number;
@@ -32,11 +30,11 @@ export const CLOSE_TOO_SLOW = 1013;
  * `GET /ws`: upgrades to a WebSocket carrying the session event stream (docs/websocket.md). Mounted under
  * `/api/v1`, after the auth middleware, so the upgrade request authenticates like any API call (bearer
  * header, or the login cookie for browsers; never a query token) and the socket belongs to that tenant.
- * Browsers send `Origin`: it must name this host (or `publicUrl`'s), which keeps other sites' pages from
- * using a visitor's cookie or a loopback server. The server must be started with a WebSocket server
- * (`startServer`'s `websocket` option).
- * @throws PlutoError `BAD_REQUEST` without `Upgrade: websocket`; `FORBIDDEN` for a foreign `Origin`;
- *   `NOT_FOUND` when the HTTP server was started without WebSocket support.
+ * Pages of other sites are refused before that, by the app's origin guard
+ * (`security/request-origin-guard.ts`, 403 `ORIGIN_NOT_ALLOWED`). The server must be started with a
+ * WebSocket server (`startServer`'s `websocket` option).
+ * @throws PlutoError `BAD_REQUEST` without `Upgrade: websocket`; `NOT_FOUND` when the HTTP server was
+ *   started without WebSocket support.
  */
 export function websocketRoutes(options: WebSocketRouteOptions): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
@@ -47,7 +45,6 @@ export function websocketRoutes(options: WebSocketRouteOptions): Hono<AppEnv> {
         "GET /api/v1/ws is a WebSocket endpoint: connect with a WebSocket client (it sends Upgrade: websocket). See docs/websocket.md.",
       );
     }
-    checkOrigin(context, options.publicUrl);
     // Only @hono/node-server hands the route its Node request (`env.incoming`); `app.request` does not.
     if (typeof context.env !== "object" || context.env === null || !("incoming" in context.env)) {
       throw notEnabled();
@@ -100,30 +97,4 @@ function sendMessage(socket: WSContext, message: ServerMessage, maxBuffered: num
     return;
   }
   socket.send(JSON.stringify(message));
-}
-
-/** Refuses a browser `Origin` other than this host (compared by host, so a TLS-terminating proxy is fine). */
-function checkOrigin(context: Context, publicUrl: string | undefined): void {
-  const origin = context.req.header("origin");
-  if (origin === undefined) return;
-  const hosts = new Set<string>();
-  const host = context.req.header("host");
-  if (host !== undefined) hosts.add(host.toLowerCase());
-  if (publicUrl !== undefined) hosts.add(hostOf(publicUrl) ?? "");
-  const originHost = hostOf(origin);
-  if (originHost === undefined || !hosts.has(originHost)) {
-    throw new PlutoError(
-      "FORBIDDEN",
-      `WebSocket connections from the page origin ${JSON.stringify(origin.slice(0, 200))} are refused: only pages served by this host${publicUrl === undefined ? "" : " or server.public_url"} may connect.`,
-    );
-  }
-}
-
-function hostOf(url: string): string | undefined {
-  try {
-    const host = new URL(url).host.toLowerCase();
-    return host === "" ? undefined : host;
-  } catch {
-    return undefined;
-  }
 }

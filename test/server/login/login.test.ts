@@ -98,7 +98,7 @@ describe("login links and the session cookie", () => {
   });
 
   it("gives an admin session for an admin link, Secure over https, origin from the proxy headers", async () => {
-    harness = await createAdminHarness();
+    harness = await createAdminHarness({ allowedHosts: ["pluto.example.com"] });
     const { app, tokens } = harness;
     const link = await loginLink(
       app,
