@@ -42,7 +42,11 @@ describe.each(FORMAT_CASES)("$label: an answer with nothing readable in it", (te
   it("fails with MODEL_ERROR naming base_url and wire format when the body is not a stream at all", async () => {
     const error = await stepFailure({ rawBody: "<html><body>Welcome to nginx!</body></html>" });
     expect(isPlutoError(error)).toBe(true);
-    expect(error).toMatchObject({ code: "MODEL_ERROR", retryable: false, details: { model: testCase.model } });
+    expect(error).toMatchObject({
+      code: "MODEL_ERROR",
+      retryable: false,
+      details: { model: testCase.model },
+    });
     expect((error as Error).message).toContain("base_url");
     expect((error as Error).message).toContain("wire format");
     // Not retried: a wrong base URL does not fix itself.
