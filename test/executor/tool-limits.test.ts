@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { SessionEvent, ToolResultEvent } from "../../src/core/events.js";
 import type { Tool, ToolContext } from "../../src/tools/tool.js";
+import { createRunHarness } from "../runs/run-harness.js";
 import { agentFixture } from "../support/agent-fixture.js";
 import { scriptedStream } from "../support/scripted-step.js";
 import { runOnce, typesOf } from "./executor-harness.js";
@@ -116,6 +117,27 @@ describe("executeRun: a tool that ignores its abort signal", () => {
     const [result] = toolResults(events);
     expect(result).toMatchObject({ isError: true, details: { aborted: true } });
     expect(result?.content).toContain("stopped because the run was aborted");
+  });
+});
+
+describe("RunManager: a stuck tool does not hold the session", () => {
+  it("frees the session at max_run_seconds so the next message runs", async () => {
+    const script = scriptedStream([{ toolCalls: [call("stuck")] }, { text: "second answer" }]);
+    const { runs, sessions } = createRunHarness({
+      agents: [agentFixture({ limits: { maxRunSeconds: 0.2 } })],
+      streamStep: script.streamStep,
+      tools: [stuckTool()],
+    });
+    const started = Date.now();
+    const first = await runs.start({ agent: "test-agent", input: "first", sessionId: "held" });
+    const second = await runs.start({ agent: "test-agent", input: "second", sessionId: "held" });
+    const [endFirst, endSecond] = await Promise.all([first.result, second.result]);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(endFirst).toMatchObject({ status: "failed", error: { code: "LIMIT_EXCEEDED" } });
+    expect(endSecond).toMatchObject({ status: "completed", output: "second answer" });
+    expect(runs.isBusy(first.key)).toBe(false);
+    const results = toolResults(await sessions.read(first.key));
+    expect(results[0]).toMatchObject({ toolName: "stuck", isError: true, details: { timedOut: true } });
   });
 });
 
