@@ -46,6 +46,11 @@ export interface AgentLimits {
   maxRunSeconds: number;
   /** Characters of a tool result the model sees; the rest is saved as an artifact. @default 20000 */
   maxToolResultChars: number;
+  /**
+   * Wall-clock seconds the executor waits for one call of a tool without a timeout of its own (the
+   * built-ins) before recording it as timed out. @default 60
+   */
+  toolTimeoutSeconds: number;
 }
 
 /** The resolved agent. */

@@ -154,6 +154,10 @@ const limitsSchema = z
       description:
         "Characters of a tool result the model sees (the rest is saved as an artifact), 100-10000000. Default 20000.",
     }),
+    tool_timeout_seconds: z.number().positive().max(86_400).default(60).meta({
+      description:
+        "Wall-clock seconds one built-in tool call may take before it is recorded as timed out, up to 86400. Default 60. MCP tools use their server's timeout_seconds instead.",
+    }),
   })
   .meta({ description: "Run limits." });
 

@@ -43,6 +43,7 @@ export function resolveAgent(options: ResolveAgentOptions): AgentDefinition {
       maxSteps: spec.limits.max_steps,
       maxRunSeconds: spec.limits.max_run_seconds,
       maxToolResultChars: spec.limits.max_tool_result_chars,
+      toolTimeoutSeconds: spec.limits.tool_timeout_seconds,
     },
     tools: { builtins: [...spec.tools.builtin], mcpServers },
     skills: options.skills,

@@ -56,7 +56,7 @@ describe("loadAgent: valid agents", () => {
       systemPrompt: "You are Bot.",
       instructions: "Be brief.",
       parameters: {},
-      limits: { maxSteps: 20, maxRunSeconds: 600, maxToolResultChars: 20000 },
+      limits: { maxSteps: 20, maxRunSeconds: 600, maxToolResultChars: 20000, toolTimeoutSeconds: 60 },
       tools: {
         builtins: ["memory_write", "memory_search", "read_skill", "artifact_write", "artifact_read"],
         mcpServers: [],
@@ -79,7 +79,7 @@ spec:
   system_prompt: prompts/persona.md
   instructions: prompts/how.md
   parameters: { temperature: 0.5, max_output_tokens: 2048 }
-  limits: { max_steps: 5, max_run_seconds: 30, max_tool_result_chars: 1000 }
+  limits: { max_steps: 5, max_run_seconds: 30, max_tool_result_chars: 1000, tool_timeout_seconds: 2.5 }
   tools:
     builtin: [read_skill]
     mcp:
@@ -119,7 +119,7 @@ spec:
       systemPrompt: "P",
       instructions: "H",
       parameters: { temperature: 0.5, maxOutputTokens: 2048 },
-      limits: { maxSteps: 5, maxRunSeconds: 30, maxToolResultChars: 1000 },
+      limits: { maxSteps: 5, maxRunSeconds: 30, maxToolResultChars: 1000, toolTimeoutSeconds: 2.5 },
       memory: { enabled: false },
     });
     expect(agent?.tools).toEqual({
@@ -256,13 +256,28 @@ describe("loadAgent: each rule broken in turn", () => {
     expect(diagnostic.fix).toContain("a whole number greater than 0");
   });
 
+  it("a tool timeout that is not a positive number of seconds up to a day is refused with its line", async () => {
+    for (const value of ["0", "-1", "90000", "soon"]) {
+      const yaml = agentYaml(`  model: openai/gpt-5-mini\n  limits:\n    tool_timeout_seconds: ${value}\n`);
+      const diagnostic = only(await problems(yaml), "tool_timeout_seconds");
+      expect(diagnostic, value).toMatchObject({
+        file: file(),
+        line: 8,
+        path: "spec.limits.tool_timeout_seconds",
+      });
+      expect(diagnostic.fix, value).not.toBe("");
+    }
+  });
+
   it("unknown key with the closest valid key suggested", async () => {
     const yaml = agentYaml("  model: openai/gpt-5-mini\n  limits:\n    max_step: 5\n");
     const diagnostic = only(await problems(yaml), "Unknown key");
     expect(diagnostic).toMatchObject({ file: file(), line: 8, column: 5, path: "spec.limits.max_step" });
     expect(diagnostic.message).toBe('Unknown key "max_step" in spec.limits.');
     expect(diagnostic.fix).toContain('Did you mean "max_steps"?');
-    expect(diagnostic.fix).toContain("Valid keys here: max_steps, max_run_seconds, max_tool_result_chars.");
+    expect(diagnostic.fix).toContain(
+      "Valid keys here: max_steps, max_run_seconds, max_tool_result_chars, tool_timeout_seconds.",
+    );
   });
 
   it("unknown key that belongs one level down, and camelCase spelling", async () => {

@@ -2,6 +2,7 @@ import path from "node:path";
 import { Hono } from "hono";
 import { z } from "zod";
 import { loadAgent } from "../../agents/load-agent.js";
+import { relativeDiagnostic } from "../../agents/relative-diagnostic.js";
 import { PlutoError } from "../../core/errors.js";
 import { assertSafeName } from "../../core/names.js";
 import type { AgentStore } from "../../services/agents/agent-store.js";
@@ -10,7 +11,7 @@ import type { AppOptions } from "../app.js";
 import { readJsonBody } from "../request-body.js";
 import { identityOf } from "../request-identity.js";
 import { readAgentFiles } from "./agent-files.js";
-import { type AgentFolders, AgentFolderWriter, relativeDiagnostic } from "./agent-folder-writer.js";
+import { type AgentFolders, AgentFolderWriter } from "./agent-folder-writer.js";
 import { AgentStoreWriter } from "./agent-store-writer.js";
 
 const FilesSchema = z.record(z.string(), z.string());

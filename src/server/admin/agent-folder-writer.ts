@@ -3,6 +3,7 @@ import { lstat, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { TENANT_WRITTEN_MARKER } from "../../agents/agent-trust.js";
 import { loadAgent } from "../../agents/load-agent.js";
+import { relativeDiagnostic } from "../../agents/relative-diagnostic.js";
 import type { Diagnostic } from "../../core/diagnostic.js";
 import { isErrorDiagnostic } from "../../core/diagnostic.js";
 import { PlutoError } from "../../core/errors.js";
@@ -159,25 +160,4 @@ export class AgentFolderWriter {
 
 async function exists(file: string): Promise<boolean> {
   return (await lstat(file).catch(() => undefined)) !== undefined;
-}
-
-/**
- * A diagnostic as a tenant may see it: `file` relative to the agent folder (`/`-separated), and the
- * folder's absolute path removed from the message and fix, so no server path leaks.
- */
-export function relativeDiagnostic(diagnostic: Diagnostic, folder: string): Diagnostic {
-  const relative = path.relative(folder, diagnostic.file);
-  const file =
-    relative === ""
-      ? "."
-      : relative.startsWith("..") || path.isAbsolute(relative)
-        ? path.basename(diagnostic.file)
-        : relative;
-  const scrub = (text: string) => text.split(`${folder}${path.sep}`).join("").split(folder).join(".");
-  return {
-    ...diagnostic,
-    file: file.split(path.sep).join("/"),
-    message: scrub(diagnostic.message),
-    fix: scrub(diagnostic.fix),
-  };
 }

@@ -2,18 +2,14 @@ import { randomBytes } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { loadAgent } from "../../agents/load-agent.js";
+import { relativeDiagnostic } from "../../agents/relative-diagnostic.js";
 import type { Diagnostic } from "../../core/diagnostic.js";
 import { isPlutoError, PlutoError } from "../../core/errors.js";
 import { assertSafeName, isSafeName } from "../../core/names.js";
 import type { AgentStore } from "../../services/agents/agent-store.js";
 import type { McpServerPolicy } from "../../tools/mcp/mcp-server-policy.js";
 import type { AgentFiles } from "./agent-files.js";
-import {
-  type AgentFolders,
-  AgentFolderWriter,
-  relativeDiagnostic,
-  STAGING_PREFIX,
-} from "./agent-folder-writer.js";
+import { type AgentFolders, AgentFolderWriter, STAGING_PREFIX } from "./agent-folder-writer.js";
 
 /** What {@link AgentStoreWriter.read} returns (the body of `GET /api/v1/admin/agents/{name}`). */
 export interface StoredAgentView {

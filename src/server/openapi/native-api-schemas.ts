@@ -52,6 +52,7 @@ export const AgentDetailResponse = z.object({
     max_steps: z.number().int(),
     max_run_seconds: z.number(),
     max_tool_result_chars: z.number().int(),
+    tool_timeout_seconds: z.number(),
   }),
   tools: z.object({
     builtin: z.array(z.string()),

@@ -130,10 +130,10 @@ export class FsSessionStore implements SessionStore {
       return [];
     const buffer = await this.#readLog(path);
     if (buffer === undefined) return [];
-    const layout = inspectLog(buffer, path);
+    const layout = inspectLog(buffer, key);
     return layout.events
       .slice(after, after + limit)
-      .map((range, index) => checkEvent(buffer, range, after + index + 1, path));
+      .map((range, index) => checkEvent(buffer, range, after + index + 1, key));
   }
 
   /** See {@link SessionStore.info}. Identity comes from the file's location, `createdAt` from its header. */
@@ -149,7 +149,7 @@ export class FsSessionStore implements SessionStore {
     // A session id seen for the first time has no file: answer without building an ENOENT error.
     const buffer =
       statSync(path, { throwIfNoEntry: false }) === undefined ? undefined : await this.#readLog(path);
-    const layout = buffer === undefined ? undefined : inspectLog(buffer, path);
+    const layout = buffer === undefined ? undefined : inspectLog(buffer, checked);
     if (layout?.header === undefined) return undefined;
     return { ...identity, createdAt: layout.header.createdAt, lastSeq: layout.events.length };
   }
