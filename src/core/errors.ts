@@ -28,6 +28,7 @@ export type ErrorCode =
   | "FORBIDDEN"
   | "NOT_FOUND"
   | "BACKEND_UNAVAILABLE"
+  | "SERVER_BUSY"
   | "INTERNAL";
 
 /** Options for {@link PlutoError}. */

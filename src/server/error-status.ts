@@ -28,6 +28,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   BACKEND_UNAVAILABLE: 503,
+  SERVER_BUSY: 503,
   INTERNAL: 500,
 };
 
