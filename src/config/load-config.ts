@@ -196,6 +196,11 @@ function resolveConfig(options: ResolveConfigOptions): PlutoConfig {
         ...(data.server.limits.concurrent_runs_per_tenant === undefined
           ? {}
           : { concurrentRunsPerTenant: data.server.limits.concurrent_runs_per_tenant }),
+        streams: data.server.limits.streams,
+        ...(data.server.limits.streams_per_tenant === undefined
+          ? {}
+          : { streamsPerTenant: data.server.limits.streams_per_tenant }),
+        slowReaderTimeoutMs: data.server.limits.slow_reader_timeout_ms,
       },
     },
     retry: { maxRetries: data.retry.max_retries, maxDelayMs: data.retry.max_delay_ms },

@@ -26,6 +26,7 @@ import { runRoutes } from "./routes/run-routes.js";
 import { sessionRoutes } from "./routes/session-routes.js";
 import { streamGuard } from "./streams/stream-guard.js";
 import { StreamLimiter } from "./streams/stream-limiter.js";
+import { SocketCredentials } from "./websocket/socket-credentials.js";
 import { websocketRoutes } from "./websocket/websocket-routes.js";
 
 /** Default of {@link AppOptions.maxStreams}: DESIGN.md's budget of 10,000 concurrent idle SSE streams. */
@@ -136,6 +137,9 @@ export function createApp(appOptions: AppOptions): Hono<AppEnv> {
     slowReaderTimeoutMs: options.slowReaderTimeoutMs ?? DEFAULT_SLOW_READER_TIMEOUT_MS,
   });
   app.use("*", (context, next) => (isPublicPath(context.req.path) ? next() : streams(context, next)));
+  // Open WebSockets re-check the key that opened them, so revoking a key closes its sockets.
+  const credentials =
+    options.apiKeys === undefined ? undefined : new SocketCredentials({ apiKeys: options.apiKeys });
   if (options.apiKeys !== undefined) app.route("/", loginRoutes({ apiKeys: options.apiKeys }));
   app.route(
     "/api/v1/admin",
@@ -145,7 +149,10 @@ export function createApp(appOptions: AppOptions): Hono<AppEnv> {
       ...(options.agentStore === undefined ? {} : { agentStore: options.agentStore }),
       ...(options.apiKeys === undefined ? {} : { apiKeys: options.apiKeys }),
       ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
-      onKeysChanged: () => auth.keysChanged(),
+      onKeysChanged: () => {
+        auth.keysChanged();
+        void credentials?.recheck();
+      },
     }),
   );
   const api = new Hono<AppEnv>();
@@ -153,7 +160,14 @@ export function createApp(appOptions: AppOptions): Hono<AppEnv> {
   api.route("/", runRoutes(options));
   api.route("/", sessionRoutes(options));
   // WebSocket transport of the same event stream (docs/websocket.md); needs startServer's `websocket`.
-  api.route("/", websocketRoutes(options));
+  api.route(
+    "/",
+    websocketRoutes({
+      ...options,
+      ...(limits.rate === undefined ? {} : { rate: limits.rate }),
+      ...(credentials === undefined ? {} : { credentials }),
+    }),
+  );
   app.route("/api/v1", api);
   app.route("/v1", openaiRoutes(options));
   app.route("/mcp", mcpRoutes(options));

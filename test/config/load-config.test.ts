@@ -50,7 +50,13 @@ describe("loadConfig defaults", () => {
         agents: { backend: "filesystem" },
       },
       providers: {},
-      server: { host: "127.0.0.1", port: 7400, auth: {}, maxBodyBytes: 1_048_576, limits: {} },
+      server: {
+        host: "127.0.0.1",
+        port: 7400,
+        auth: {},
+        maxBodyBytes: 1_048_576,
+        limits: { streams: 10_000, slowReaderTimeoutMs: 30_000 },
+      },
       retry: { maxRetries: 3, maxDelayMs: 8000 },
     });
     expect(config.file).toBeUndefined();
@@ -101,7 +107,7 @@ server:
   max_body_bytes: 2048
   public_url: https://pluto.example.test/
   default_agent: assistant
-  limits: { requests_per_minute: 600, concurrent_runs_per_tenant: 8 }
+  limits: { requests_per_minute: 600, concurrent_runs_per_tenant: 8, streams: 500, streams_per_tenant: 50, slow_reader_timeout_ms: 5000 }
 retry: { max_retries: 0, max_delay_ms: 100 }
 `);
     const config = await loadConfig({ cwd, env: {} });
@@ -140,7 +146,13 @@ retry: { max_retries: 0, max_delay_ms: 100 }
         maxBodyBytes: 2048,
         publicUrl: "https://pluto.example.test",
         defaultAgent: "assistant",
-        limits: { requestsPerMinute: 600, concurrentRunsPerTenant: 8 },
+        limits: {
+          requestsPerMinute: 600,
+          concurrentRunsPerTenant: 8,
+          streams: 500,
+          streamsPerTenant: 50,
+          slowReaderTimeoutMs: 5000,
+        },
       },
       retry: { maxRetries: 0, maxDelayMs: 100 },
     });
