@@ -3,7 +3,7 @@ import { streamSSE } from "hono/streaming";
 import { PlutoError } from "../../core/errors.js";
 import type { AppOptions } from "../app.js";
 import { identityOf } from "../request-identity.js";
-import { EventQueue, writeEvent } from "../sse.js";
+import { EventQueue, writeEvent, writeEvents } from "../sse.js";
 import { openSessionReplay, type SessionReplay } from "../streams/session-replay.js";
 
 /** Parses a non-negative integer position; @throws PlutoError `BAD_REQUEST`. */
@@ -69,14 +69,16 @@ export function sessionRoutes(options: AppOptions): Hono {
       stream.onAbort(() => queue.close());
       let last = after;
       try {
-        // One page in memory at a time; each write waits while the client's socket is full.
-        for await (const event of replay.events) {
+        // One page in memory at a time, written as one chunk; the write waits while the client's socket is full.
+        for await (const page of replay.pages) {
           if (stream.aborted) return;
-          if (event.seq <= last) continue;
-          await writeEvent(stream, event);
-          last = event.seq;
-          if (event.type === "run-start") open = true;
-          if (event.type === "run-end") open = false;
+          const fresh = page.filter((event) => event.seq > last);
+          await writeEvents(stream, fresh);
+          for (const event of fresh) {
+            if (event.type === "run-start") open = true;
+            if (event.type === "run-end") open = false;
+          }
+          last = fresh.at(-1)?.seq ?? last;
         }
         void options.runs.whenIdle(key).then(closeWhenDone);
         for await (const event of queue.drain()) {
@@ -92,7 +94,7 @@ export function sessionRoutes(options: AppOptions): Hono {
       } finally {
         clearInterval(heartbeat);
         unsubscribe();
-        await replay.events.return();
+        await replay.pages.return();
       }
     });
   });

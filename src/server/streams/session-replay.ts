@@ -3,7 +3,7 @@ import type { RunManager } from "../../runs/run-manager.js";
 import type { SessionKey, SessionStore } from "../../services/session/session-store.js";
 
 /** Events read from the store per page of a replay. */
-export const REPLAY_PAGE_EVENTS = 256;
+export const REPLAY_PAGE_EVENTS = 32;
 
 /** Options for {@link openSessionReplay}. */
 export interface SessionReplayOptions {
@@ -23,8 +23,8 @@ export interface SessionReplay {
    * ended (a run on another worker): a follower should wait for its `run-end`.
    */
   openRun: boolean;
-  /** The events with `seq > after`, oldest first, read from the store one page at a time. */
-  events: AsyncGenerator<SessionEvent, void, undefined>;
+  /** The events with `seq > after`, oldest first, one page (a store read) at a time; never an empty page. */
+  pages: AsyncGenerator<SessionEvent[], void, undefined>;
 }
 
 /**
@@ -43,15 +43,13 @@ export async function openSessionReplay(options: SessionReplayOptions): Promise<
   }
   return {
     openRun: last !== undefined && last.type !== "run-end",
-    events: (async function* pages() {
+    pages: (async function* pages() {
       let after = options.after;
       while (true) {
         const page = await sessions.read(key, { after, limit: pageSize });
-        for (const event of page) {
-          yield event;
-          after = event.seq;
-        }
+        if (page.length > 0) yield page;
         if (page.length < pageSize) return;
+        after = page.at(-1)?.seq ?? after;
       }
     })(),
   };

@@ -44,9 +44,10 @@ export function streamGuard(options: StreamGuardOptions): MiddlewareHandler<AppE
       try {
         await next();
       } finally {
+        // @hono/node-server answers an accepted upgrade with an empty 200 and then takes over the socket.
         const socket = bindings.incoming?.socket;
-        if (context.res.status === 101 && socket !== undefined && !socket.destroyed)
-          socket.once("close", release);
+        const upgraded = context.error === undefined && context.res.status < 300;
+        if (upgraded && socket !== undefined && !socket.destroyed) socket.once("close", release);
         else release();
       }
       return undefined;
@@ -98,36 +99,50 @@ function guardBody(
   options: { timeoutMs: number; release: () => void; outgoing?: ServerResponse },
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
+  // One timer per stream, re-armed on every chunk; `waiting` says a chunk is still not taken.
   let timer: NodeJS.Timeout | undefined;
+  let waiting = false;
+  let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   const finish = () => {
+    waiting = false;
     clearTimeout(timer);
     options.release();
   };
+  const cut = () => {
+    if (!waiting) return;
+    finish();
+    void reader.cancel(new Error("The client stopped reading.")).catch(() => {});
+    if (options.outgoing !== undefined) options.outgoing.destroy();
+    else controller?.error(new Error("The client stopped reading."));
+  };
   return new ReadableStream<Uint8Array>(
     {
-      async pull(controller) {
-        clearTimeout(timer);
+      start(streamController) {
+        controller = streamController;
+      },
+      async pull(streamController) {
+        waiting = false;
         let result: Awaited<ReturnType<typeof reader.read>>;
         try {
           result = await reader.read();
         } catch (error) {
           finish();
-          controller.error(error);
+          streamController.error(error);
           return;
         }
         if (result.done) {
           finish();
-          controller.close();
+          streamController.close();
           return;
         }
-        controller.enqueue(result.value);
-        timer = setTimeout(() => {
-          finish();
-          void reader.cancel(new Error("The client stopped reading.")).catch(() => {});
-          if (options.outgoing !== undefined) options.outgoing.destroy();
-          else controller.error(new Error("The client stopped reading."));
-        }, options.timeoutMs);
-        timer.unref();
+        streamController.enqueue(result.value);
+        waiting = true;
+        if (timer === undefined) {
+          timer = setTimeout(cut, options.timeoutMs);
+          timer.unref();
+        } else {
+          timer.refresh();
+        }
       },
       async cancel(reason) {
         finish();

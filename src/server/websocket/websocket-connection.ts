@@ -41,9 +41,6 @@ export interface WebSocketConnectionOptions {
   flush?: () => Promise<void>;
 }
 
-/** Events a replay sends before it waits for the socket to take them (`flush`). */
-const REPLAY_FLUSH_EVENTS = 64;
-
 /** What one socket follows in one session. */
 interface SessionStream {
   key: SessionKey;
@@ -198,15 +195,12 @@ export class WebSocketConnection {
     try {
       // One page of the log in memory at a time, and the next read waits until the socket took the last.
       const replay = await openSessionReplay({ runs, sessions, key, after });
-      let sent = 0;
-      for await (const event of replay.events) {
+      for await (const page of replay.pages) {
         if (this.#closed) break;
-        if (event.seq <= after) continue;
-        this.#deliver(stream, [event]);
-        sent += 1;
-        if (sent % REPLAY_FLUSH_EVENTS === 0) await this.#options.flush?.();
+        this.#deliver(stream, page);
+        await this.#options.flush?.();
       }
-      await replay.events.return();
+      await replay.pages.return();
     } catch (error) {
       stream.buffered = undefined;
       this.#unsubscribe(sessionId);
