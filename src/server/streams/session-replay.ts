@@ -3,7 +3,7 @@ import type { RunManager } from "../../runs/run-manager.js";
 import type { SessionKey, SessionStore } from "../../services/session/session-store.js";
 
 /** Events read from the store per page of a replay. */
-export const REPLAY_PAGE_EVENTS = 32;
+export const REPLAY_PAGE_EVENTS = 16;
 
 /** Options for {@link openSessionReplay}. */
 export interface SessionReplayOptions {

@@ -100,8 +100,8 @@ function guardBody(
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   // One timer per stream, re-armed on every chunk; `waiting` says a chunk is still not taken.
-  let timer: NodeJS.Timeout | undefined;
-  let waiting = false;
+  // Armed from the start: a consumer that never asks for the first chunk is as slow as one that stops.
+  let waiting = true;
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   const finish = () => {
     waiting = false;
@@ -115,6 +115,8 @@ function guardBody(
     if (options.outgoing !== undefined) options.outgoing.destroy();
     else controller?.error(new Error("The client stopped reading."));
   };
+  const timer = setTimeout(cut, options.timeoutMs);
+  timer.unref();
   return new ReadableStream<Uint8Array>(
     {
       start(streamController) {
@@ -137,12 +139,7 @@ function guardBody(
         }
         streamController.enqueue(result.value);
         waiting = true;
-        if (timer === undefined) {
-          timer = setTimeout(cut, options.timeoutMs);
-          timer.unref();
-        } else {
-          timer.refresh();
-        }
+        timer.refresh();
       },
       async cancel(reason) {
         finish();
