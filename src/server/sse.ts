@@ -1,6 +1,11 @@
 import type { SSEStreamingApi } from "hono/streaming";
 import type { SessionEvent } from "../core/events.js";
 
+// Back-pressure: Hono's `stream.write` resolves only once the response's reader took the chunk (a
+// TransformStream between them), and @hono/node-server reads the next chunk only after the Node
+// socket's `write` returned true or `drain` fired. So `await`ing every write below waits for a client
+// that does not read; the stream guard (streams/stream-guard.ts) cuts such a client after a timeout.
+
 /**
  * One session event as an SSE frame (WHATWG server-sent events): `event:` its type, `data:` the event
  * as JSON (one line: JSON.stringify emits no newline), `id:` its `seq` (so `Last-Event-ID` resumes
