@@ -4,6 +4,7 @@ import { PlutoError } from "../../core/errors.js";
 import type { AppOptions } from "../app.js";
 import { identityOf } from "../request-identity.js";
 import { EventQueue, writeEvent, writeEvents } from "../sse.js";
+import { jsonReplayBody } from "../streams/json-replay.js";
 import { openSessionReplay, type SessionReplay } from "../streams/session-replay.js";
 
 /** Parses a non-negative integer position; @throws PlutoError `BAD_REQUEST`. */
@@ -39,10 +40,9 @@ export function sessionRoutes(options: AppOptions): Hono {
       parsePosition(context.req.header("last-event-id"), "Last-Event-ID"),
     );
     if (!wantsStream) {
-      const events = options.runs.isBusy(key)
-        ? await options.sessions.read(key, { after })
-        : (await options.runs.touch(key)).filter((event) => event.seq > after);
-      return context.json({ session_id: key.session, agent: key.agent, events });
+      // Paged like the SSE replay, so a large log never sits in memory whole for a JSON client either.
+      const replay = await openSessionReplay({ runs: options.runs, sessions: options.sessions, key, after });
+      return context.body(jsonReplayBody(key, replay), 200, { "content-type": "application/json" });
     }
 
     const queue = new EventQueue();
