@@ -446,6 +446,18 @@ export const configFileSchema = z
               .max(100_000)
               .optional()
               .meta({ description: "Runs in flight per tenant (per worker). Default: unlimited" }),
+            streams: z.int().min(1).max(1_000_000).default(10_000).meta({
+              description:
+                "Open streams (SSE and WebSocket) per worker, all tenants; above it 503. 1-1000000. Default 10000",
+            }),
+            streams_per_tenant: z.int().min(1).max(1_000_000).optional().meta({
+              description:
+                "Open streams (SSE and WebSocket) per tenant per worker; above it 429. Default: streams",
+            }),
+            slow_reader_timeout_ms: z.int().min(100).max(3_600_000).default(30_000).meta({
+              description:
+                "Milliseconds a stream write may wait for a client that does not read before it is closed, 100-3600000. Default 30000",
+            }),
           })
           .prefault({}),
       })

@@ -211,6 +211,11 @@ function resolveConfig(options: ResolveConfigOptions): PlutoConfig {
         ...(data.server.limits.concurrent_runs_per_tenant === undefined
           ? {}
           : { concurrentRunsPerTenant: data.server.limits.concurrent_runs_per_tenant }),
+        streams: data.server.limits.streams,
+        ...(data.server.limits.streams_per_tenant === undefined
+          ? {}
+          : { streamsPerTenant: data.server.limits.streams_per_tenant }),
+        slowReaderTimeoutMs: data.server.limits.slow_reader_timeout_ms,
       },
     },
     mcpServers: Object.fromEntries(

@@ -114,7 +114,16 @@ export interface ServerConfig {
   /** HTTP server timeouts in ms and the connection cap (see `startServer`). */
   timeouts: ServerTimeouts;
   /** Per-tenant limits, per worker; absent means unlimited. */
-  limits: { requestsPerMinute?: number; concurrentRunsPerTenant?: number };
+  limits: {
+    requestsPerMinute?: number;
+    concurrentRunsPerTenant?: number;
+    /** Open SSE streams and WebSockets per worker, all tenants. @default 10000 */
+    streams: number;
+    /** Open streams per tenant per worker. @default streams */
+    streamsPerTenant?: number;
+    /** Milliseconds a stream write may wait for a client that does not read. @default 30000 */
+    slowReaderTimeoutMs: number;
+  };
 }
 
 /** One server of the operator's catalogue (`mcp_servers`), named by its key. */

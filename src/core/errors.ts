@@ -30,6 +30,7 @@ export type ErrorCode =
   | "ORIGIN_NOT_ALLOWED"
   | "NOT_FOUND"
   | "BACKEND_UNAVAILABLE"
+  | "SERVER_BUSY"
   | "INTERNAL";
 
 /** Options for {@link PlutoError}. */

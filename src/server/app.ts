@@ -26,7 +26,15 @@ import { agentRoutes } from "./routes/agent-routes.js";
 import { runRoutes } from "./routes/run-routes.js";
 import { sessionRoutes } from "./routes/session-routes.js";
 import { requestOriginGuard } from "./security/request-origin-guard.js";
+import { streamGuard } from "./streams/stream-guard.js";
+import { StreamLimiter } from "./streams/stream-limiter.js";
+import { SocketCredentials } from "./websocket/socket-credentials.js";
 import { websocketRoutes } from "./websocket/websocket-routes.js";
+
+/** Default of {@link AppOptions.maxStreams}: DESIGN.md's budget of 10,000 concurrent idle SSE streams. */
+export const DEFAULT_MAX_STREAMS = 10_000;
+/** Default of {@link AppOptions.slowReaderTimeoutMs}. */
+export const DEFAULT_SLOW_READER_TIMEOUT_MS = 30_000;
 
 /** What the HTTP API needs; built by `runtime.ts`. */
 export interface AppOptions {
@@ -75,6 +83,18 @@ export interface AppOptions {
   rateLimitPerMinute?: number;
   /** Runs a tenant may have queued or running at once through the HTTP APIs; above it 429. Off when absent. */
   maxConcurrentRunsPerTenant?: number;
+  /**
+   * Open streams (SSE responses and WebSockets) this process holds at once, all tenants together; above
+   * it 503 `SERVER_BUSY` with Retry-After. @default 10000
+   */
+  maxStreams?: number;
+  /** Open streams one tenant may hold in this process; above it 429 `LIMIT_EXCEEDED`. @default maxStreams */
+  maxStreamsPerTenant?: number;
+  /**
+   * Milliseconds a write to a stream may wait for a client that does not read before the connection is
+   * closed. @default 30000
+   */
+  slowReaderTimeoutMs?: number;
   /** True once start-up finished (for `/readyz`). */
   ready: () => boolean;
   /** Receives unexpected errors (they are hidden from clients). */
@@ -125,6 +145,19 @@ export function createApp(appOptions: AppOptions): Hono<AppEnv> {
   if (limit !== undefined) {
     app.use("*", (context, next) => (isPublicPath(context.req.path) ? next() : limit(context, next)));
   }
+  const streams = streamGuard({
+    limiter: new StreamLimiter({
+      maxStreams: options.maxStreams ?? DEFAULT_MAX_STREAMS,
+      ...(options.maxStreamsPerTenant === undefined
+        ? {}
+        : { maxStreamsPerTenant: options.maxStreamsPerTenant }),
+    }),
+    slowReaderTimeoutMs: options.slowReaderTimeoutMs ?? DEFAULT_SLOW_READER_TIMEOUT_MS,
+  });
+  app.use("*", (context, next) => (isPublicPath(context.req.path) ? next() : streams(context, next)));
+  // Open WebSockets re-check the key that opened them, so revoking a key closes its sockets.
+  const credentials =
+    options.apiKeys === undefined ? undefined : new SocketCredentials({ apiKeys: options.apiKeys });
   if (options.apiKeys !== undefined) app.route("/", loginRoutes({ apiKeys: options.apiKeys }));
   app.route(
     "/api/v1/admin",
@@ -135,7 +168,10 @@ export function createApp(appOptions: AppOptions): Hono<AppEnv> {
       ...(options.mcpPolicy === undefined ? {} : { mcpPolicy: options.mcpPolicy }),
       ...(options.apiKeys === undefined ? {} : { apiKeys: options.apiKeys }),
       ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
-      onKeysChanged: () => auth.keysChanged(),
+      onKeysChanged: () => {
+        auth.keysChanged();
+        void credentials?.recheck();
+      },
     }),
   );
   const api = new Hono<AppEnv>();
@@ -143,7 +179,14 @@ export function createApp(appOptions: AppOptions): Hono<AppEnv> {
   api.route("/", runRoutes(options));
   api.route("/", sessionRoutes(options));
   // WebSocket transport of the same event stream (docs/websocket.md); needs startServer's `websocket`.
-  api.route("/", websocketRoutes(options));
+  api.route(
+    "/",
+    websocketRoutes({
+      ...options,
+      ...(limits.rate === undefined ? {} : { rate: limits.rate }),
+      ...(credentials === undefined ? {} : { credentials }),
+    }),
+  );
   app.route("/api/v1", api);
   app.route("/v1", openaiRoutes(options));
   app.route("/mcp", mcpRoutes(options));

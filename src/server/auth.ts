@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { PlutoError } from "../core/errors.js";
 import { DEFAULT_TENANT } from "../core/scope.js";
-import type { ApiKeyStore } from "../services/auth/api-key-store.js";
+import type { ApiKeyRecord, ApiKeyStore } from "../services/auth/api-key-store.js";
 import { verifyApiKey } from "../services/auth/api-keys.js";
 import type { AppEnv, RequestIdentity } from "./request-identity.js";
 import { isSafeMethod, requestSite } from "./security/request-site.js";
@@ -71,7 +71,7 @@ export function authenticate(
         const usable =
           record !== undefined &&
           (bearer !== undefined ? kind === "api" : kind === "cookie") &&
-          (record.expiresAt === undefined || Date.parse(record.expiresAt) > Date.now());
+          isCredentialLive(record, Date.now());
         if (usable) identity = { tenant: record.tenant, role: record.role, keyId: record.id };
       }
       if (identity !== undefined && bearer === undefined) checkCookieOrigin(context, options.publicUrl);
@@ -90,6 +90,18 @@ export function authenticate(
       keysKnownAt = 0;
     },
   });
+}
+
+/**
+ * True when a key record still authenticates at `now` (ms since the epoch): it exists, is not revoked
+ * and has not expired. Open WebSockets re-check their key with it (websocket/socket-credentials.ts).
+ */
+export function isCredentialLive(record: ApiKeyRecord | undefined, now: number): record is ApiKeyRecord {
+  return (
+    record !== undefined &&
+    record.revokedAt === undefined &&
+    (record.expiresAt === undefined || Date.parse(record.expiresAt) > now)
+  );
 }
 
 /** Bearer-token check for a single fixed token (kept for route groups that need only the bootstrap token). */

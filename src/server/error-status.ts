@@ -30,6 +30,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   ORIGIN_NOT_ALLOWED: 403,
   NOT_FOUND: 404,
   BACKEND_UNAVAILABLE: 503,
+  SERVER_BUSY: 503,
   INTERNAL: 500,
 };
 

@@ -60,7 +60,7 @@ describe("loadConfig defaults", () => {
         maxBodyBytes: 1_048_576,
         allowedHosts: [],
         timeouts: { headersMs: 10_000, requestMs: 120_000, keepAliveMs: 5_000, maxConnections: 20_000 },
-        limits: {},
+        limits: { streams: 10_000, slowReaderTimeoutMs: 30_000 },
       },
       mcpServers: {},
       security: { network: { allow: [], deny: [] }, tenants: {} },
@@ -119,7 +119,7 @@ server:
   default_agent: assistant
   allowed_hosts: [pluto.internal, "*.agents.example.test"]
   timeouts: { headers_ms: 5000, request_ms: 0, keep_alive_ms: 65000, max_connections: 500 }
-  limits: { requests_per_minute: 600, concurrent_runs_per_tenant: 8 }
+  limits: { requests_per_minute: 600, concurrent_runs_per_tenant: 8, streams: 500, streams_per_tenant: 50, slow_reader_timeout_ms: 5000 }
 retry: { max_retries: 0, max_delay_ms: 100 }
 `);
     const config = await loadConfig({ cwd, env: {} });
@@ -169,7 +169,13 @@ retry: { max_retries: 0, max_delay_ms: 100 }
         defaultAgent: "assistant",
         allowedHosts: ["pluto.internal", "*.agents.example.test"],
         timeouts: { headersMs: 5000, requestMs: 0, keepAliveMs: 65_000, maxConnections: 500 },
-        limits: { requestsPerMinute: 600, concurrentRunsPerTenant: 8 },
+        limits: {
+          requestsPerMinute: 600,
+          concurrentRunsPerTenant: 8,
+          streams: 500,
+          streamsPerTenant: 50,
+          slowReaderTimeoutMs: 5000,
+        },
       },
       mcpServers: {},
       security: { network: { allow: [], deny: [] }, tenants: {} },

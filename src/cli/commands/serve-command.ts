@@ -45,6 +45,11 @@ export async function serveCommand(
     ...(settings.limits.concurrentRunsPerTenant === undefined
       ? {}
       : { maxConcurrentRunsPerTenant: settings.limits.concurrentRunsPerTenant }),
+    maxStreams: settings.limits.streams,
+    ...(settings.limits.streamsPerTenant === undefined
+      ? {}
+      : { maxStreamsPerTenant: settings.limits.streamsPerTenant }),
+    slowReaderTimeoutMs: settings.limits.slowReaderTimeoutMs,
     maxBodyBytes: runtime.config.server.maxBodyBytes,
     ready: () => ready,
     onUnexpectedError: (error) =>

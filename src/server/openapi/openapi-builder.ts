@@ -32,10 +32,10 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   409: "Conflict: the session belongs to another agent or is busy (`SESSION_CONFLICT`).",
   413: "The body is larger than `server.max_body_bytes` (`PAYLOAD_TOO_LARGE`).",
   422: "The agent definition does not load (`AGENT_INVALID`, `details.diagnostics`).",
-  429: "Rate or concurrent-run limit of the tenant reached (`LIMIT_EXCEEDED`, with `Retry-After`).",
+  429: "Rate, concurrent-run or open-stream limit of the tenant reached (`LIMIT_EXCEEDED`, with `Retry-After`).",
   500: "Internal error; details are in the server log only.",
   502: "The model provider failed (`MODEL_ERROR`).",
-  503: "A backend (PostgreSQL, Redis, S3) is unreachable (`BACKEND_UNAVAILABLE`).",
+  503: "A backend (PostgreSQL, Redis, S3) is unreachable (`BACKEND_UNAVAILABLE`), or the server holds its most open streams (`SERVER_BUSY`, with `Retry-After`).",
 };
 
 /**
