@@ -324,6 +324,8 @@ export class RunManager {
       this.#recent.delete(sessionKeyString(key));
       throw error;
     }
+    // The run-end is durable and published: from here on the run is over for `abort` and `activeRun`.
+    this.#active.delete(run.runId);
     await this.#keepEvents(key, before.createdAt, writer.events);
     return end;
   }
