@@ -16,7 +16,7 @@ const PROBES = new Set(["/healthz", "/readyz"]);
 
 /**
  * The one check of where a request comes from, mounted before authentication so it holds on every route
- * (docs/security-web.md):
+ * (docs/security.md):
  * 1. `Host` (and the request URL's host, which differs for absolute-form request targets) must be a name
  *    this server answers to (`hostAllowList`): a page whose DNS name was rebound to this machine's
  *    address still sends its own name. Health probes are exempt.
