@@ -31,11 +31,11 @@ describe("server-everything over Streamable HTTP", () => {
     server = await startEverythingServer("streamableHttp");
     const url = `http://127.0.0.1:${server.port}/mcp`;
     [connected, strict] = await Promise.all([
-      connectMcpServers([httpSpec("everything", url, 700)], {
+      connectMcpServers([httpSpec("everything", url, 2000)], {
         clientInfo,
         onProgress: (event) => progress.push(event),
       }),
-      connectMcpServers([httpSpec("slow", url, 400)], { clientInfo }),
+      connectMcpServers([httpSpec("slow", url, 2000)], { clientInfo }),
     ]);
   });
 
@@ -65,26 +65,27 @@ describe("server-everything over Streamable HTTP", () => {
   });
 
   it("keeps a long-running call alive while it reports progress (resetTimeoutOnProgress)", async () => {
-    // 5 steps of 0.3 s: 1.5 s in total, far beyond the 700 ms timeout, but progress arrives every 300 ms.
+    // 6 steps of 1 s: 6 s in total, far beyond the 2 s timeout, but progress arrives every second.
+    // (The timeout also bounds the handshake, so it stays large enough for a loaded CI machine.)
     const output = await findTool(connected, "everything__trigger-long-running-operation").execute(
-      { duration: 1.5, steps: 5 },
+      { duration: 6, steps: 6 },
       { ...toolContext(scope), toolCallId: "long-1" },
     );
     expect(output.isError).toBeUndefined();
     expect(output.content).toContain("Long running operation completed");
     const details = output.details as McpToolDetails;
-    expect(details.progress).toMatchObject({ notifications: 5, progress: 5, total: 5 });
-    expect(progress.filter((event) => event.toolCallId === "long-1")).toHaveLength(5);
+    expect(details.progress).toMatchObject({ notifications: 6, progress: 6, total: 6 });
+    expect(progress.filter((event) => event.toolCallId === "long-1")).toHaveLength(6);
     expect(progress[0]).toMatchObject({ server: "everything", tool: "trigger-long-running-operation" });
   });
 
   it("reports a timeout as a tool error when no progress arrives in time", async () => {
     const output = await findTool(strict, "slow__trigger-long-running-operation").execute(
-      { duration: 1, steps: 1 },
+      { duration: 5, steps: 1 },
       toolContext(scope),
     );
     expect(output.isError).toBe(true);
-    expect(output.content).toContain("timed out after 400 ms");
+    expect(output.content).toContain("timed out after 2000 ms");
     // The connection still works afterwards.
     const echo = await findTool(strict, "slow__echo").execute({ message: "still here" }, toolContext(scope));
     expect(echo.content).toBe("Echo: still here");
