@@ -111,7 +111,7 @@ export class LocalJobStore implements JobStore {
   }
 
   /** See {@link JobStore.create}. */
-  create(tenant: string, input: JobCreateInput, options?: { now?: number }): Promise<JobCreateResult> {
+  async create(tenant: string, input: JobCreateInput, options?: { now?: number }): Promise<JobCreateResult> {
     const job = newJob(tenant, input, nowOf(options));
     return this.#exclusive(async () => {
       if (job.idempotencyKey !== undefined) {
@@ -124,7 +124,7 @@ export class LocalJobStore implements JobStore {
   }
 
   /** See {@link JobStore.get}. */
-  get(tenant: string, id: string): Promise<Job | undefined> {
+  async get(tenant: string, id: string): Promise<Job | undefined> {
     return this.#exclusive(() => {
       const job = this.#find(tenant, id);
       return job === undefined ? undefined : structuredClone(job);
@@ -132,7 +132,7 @@ export class LocalJobStore implements JobStore {
   }
 
   /** See {@link JobStore.list}. */
-  list(tenant: string, options?: JobListOptions): Promise<JobPage> {
+  async list(tenant: string, options?: JobListOptions): Promise<JobPage> {
     const { status, agent, cursor, limit } = checkJobList(tenant, options);
     return this.#exclusive(() => {
       const matching = [...this.#all()]
@@ -153,7 +153,7 @@ export class LocalJobStore implements JobStore {
   }
 
   /** See {@link JobStore.claim}. */
-  claim(options: JobClaimOptions): Promise<Job | undefined> {
+  async claim(options: JobClaimOptions): Promise<Job | undefined> {
     const { worker, leaseMs, now } = checkClaim(options);
     return this.#exclusive(async () => {
       let due: Job | undefined;
@@ -169,13 +169,13 @@ export class LocalJobStore implements JobStore {
   }
 
   /** See {@link JobStore.heartbeat}. */
-  heartbeat(tenant: string, id: string, options: JobClaimOptions): Promise<Job> {
+  async heartbeat(tenant: string, id: string, options: JobClaimOptions): Promise<Job> {
     const { worker, leaseMs, now } = checkClaim(options);
     return this.#apply(tenant, id, (at) => ({ type: "heartbeat", worker, leaseMs, now: at }), now);
   }
 
   /** See {@link JobStore.finish}. */
-  finish(tenant: string, id: string, outcome: JobOutcome, options: JobWorkerOptions): Promise<Job> {
+  async finish(tenant: string, id: string, outcome: JobOutcome, options: JobWorkerOptions): Promise<Job> {
     const worker = checkWorker(options);
     return this.#apply(
       tenant,
@@ -189,23 +189,23 @@ export class LocalJobStore implements JobStore {
   }
 
   /** See {@link JobStore.approve}. */
-  approve(tenant: string, id: string, options?: { now?: number }): Promise<Job> {
+  async approve(tenant: string, id: string, options?: { now?: number }): Promise<Job> {
     return this.#apply(tenant, id, (now) => ({ type: "approve", now }), nowOf(options));
   }
 
   /** See {@link JobStore.requestAbort}. */
-  requestAbort(tenant: string, id: string, options?: { now?: number }): Promise<Job> {
+  async requestAbort(tenant: string, id: string, options?: { now?: number }): Promise<Job> {
     return this.#apply(tenant, id, (now) => ({ type: "abort", now }), nowOf(options));
   }
 
   /** See {@link JobStore.acknowledgeAbort}. */
-  acknowledgeAbort(tenant: string, id: string, options: JobWorkerOptions): Promise<Job> {
+  async acknowledgeAbort(tenant: string, id: string, options: JobWorkerOptions): Promise<Job> {
     const worker = checkWorker(options);
     return this.#apply(tenant, id, (now) => ({ type: "acknowledge-abort", worker, now }), nowOf(options));
   }
 
   /** See {@link JobStore.reclaimExpired}. */
-  reclaimExpired(options?: { now?: number }): Promise<Job[]> {
+  async reclaimExpired(options?: { now?: number }): Promise<Job[]> {
     const now = nowOf(options);
     return this.#exclusive(async () => {
       const changed: Job[] = [];
@@ -218,7 +218,7 @@ export class LocalJobStore implements JobStore {
   }
 
   /** See {@link JobStore.counts}. */
-  counts(tenant: string): Promise<JobCounts> {
+  async counts(tenant: string): Promise<JobCounts> {
     assertSafeName("tenant", tenant);
     return this.#exclusive(() => {
       const counts = emptyJobCounts();
@@ -228,7 +228,7 @@ export class LocalJobStore implements JobStore {
   }
 
   /** See {@link JobStore.setPaused}. */
-  setPaused(tenant: string, paused: boolean): Promise<void> {
+  async setPaused(tenant: string, paused: boolean): Promise<void> {
     assertSafeName("tenant", tenant);
     return this.#exclusive(async () => {
       await this.#persistence?.savePaused(tenant, paused);
@@ -238,7 +238,7 @@ export class LocalJobStore implements JobStore {
   }
 
   /** See {@link JobStore.isPaused}. */
-  isPaused(tenant: string): Promise<boolean> {
+  async isPaused(tenant: string): Promise<boolean> {
     assertSafeName("tenant", tenant);
     return this.#exclusive(() => this.#paused.has(tenant));
   }

@@ -276,13 +276,13 @@ export class PostgresJobStore implements JobStore {
   }
 
   /** See {@link JobStore.heartbeat}. */
-  heartbeat(tenant: string, id: string, options: JobClaimOptions): Promise<Job> {
+  async heartbeat(tenant: string, id: string, options: JobClaimOptions): Promise<Job> {
     const { worker, leaseMs, now } = checkClaim(options);
     return this.#apply(tenant, id, { type: "heartbeat", worker, leaseMs, now });
   }
 
   /** See {@link JobStore.finish}. */
-  finish(tenant: string, id: string, outcome: JobOutcome, options: JobWorkerOptions): Promise<Job> {
+  async finish(tenant: string, id: string, outcome: JobOutcome, options: JobWorkerOptions): Promise<Job> {
     const worker = checkWorker(options);
     const now = nowOf(options);
     const event: JobEvent =
@@ -293,17 +293,17 @@ export class PostgresJobStore implements JobStore {
   }
 
   /** See {@link JobStore.approve}. */
-  approve(tenant: string, id: string, options?: { now?: number }): Promise<Job> {
+  async approve(tenant: string, id: string, options?: { now?: number }): Promise<Job> {
     return this.#apply(tenant, id, { type: "approve", now: nowOf(options) });
   }
 
   /** See {@link JobStore.requestAbort}. */
-  requestAbort(tenant: string, id: string, options?: { now?: number }): Promise<Job> {
+  async requestAbort(tenant: string, id: string, options?: { now?: number }): Promise<Job> {
     return this.#apply(tenant, id, { type: "abort", now: nowOf(options) });
   }
 
   /** See {@link JobStore.acknowledgeAbort}. */
-  acknowledgeAbort(tenant: string, id: string, options: JobWorkerOptions): Promise<Job> {
+  async acknowledgeAbort(tenant: string, id: string, options: JobWorkerOptions): Promise<Job> {
     const worker = checkWorker(options);
     return this.#apply(tenant, id, { type: "acknowledge-abort", worker, now: nowOf(options) });
   }
@@ -312,7 +312,7 @@ export class PostgresJobStore implements JobStore {
    * See {@link JobStore.reclaimExpired}. Takes at most `reclaimBatch` lapsed leases per call, skipping
    * rows another worker is changing (`SKIP LOCKED`), in one transaction.
    */
-  reclaimExpired(options?: { now?: number }): Promise<Job[]> {
+  async reclaimExpired(options?: { now?: number }): Promise<Job[]> {
     const now = nowOf(options);
     return this.#transaction("reclaiming lapsed job leases", async (client) => {
       const result = await client.query<JobRow>(
