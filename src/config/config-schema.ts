@@ -13,6 +13,7 @@ export const SERVICE_BACKENDS = {
   artifacts: ["filesystem", "memory", "s3"],
   coordination: ["local", "redis"],
   agents: ["filesystem", "postgres"],
+  jobs: ["filesystem", "memory", "postgres"],
 } as const;
 
 /** Provider types: the built-in ones plus any OpenAI-compatible endpoint. */
@@ -34,6 +35,7 @@ const BACKEND_KEYS: Record<keyof typeof SERVICE_BACKENDS, Record<string, readonl
   },
   coordination: { local: [], redis: ["url", "prefix", "lease_ttl_ms"] },
   agents: { filesystem: [], postgres: ["url", "schema", "pool_max"] },
+  jobs: { filesystem: [], memory: [], postgres: ["url", "schema", "pool_max"] },
 };
 
 /** Keys a backend cannot do without. */
@@ -222,6 +224,15 @@ export const configFileSchema = z
             pool_max: poolMax,
           })
           .superRefine(checkBackendKeys("agents"))
+          .prefault({}),
+        jobs: z
+          .strictObject({
+            backend: backend("durable jobs", SERVICE_BACKENDS.jobs, "filesystem"),
+            url: serviceUrl("postgres: connection URL, e.g. ${DATABASE_URL}"),
+            schema: sqlSchemaName,
+            pool_max: poolMax,
+          })
+          .superRefine(checkBackendKeys("jobs"))
           .prefault({}),
       })
       .prefault({}),

@@ -178,6 +178,8 @@ function resolveConfig(options: ResolveConfigOptions): PlutoConfig {
       artifacts: resolveArtifactService(data.services.artifacts),
       coordination: resolveCoordinationService(data.services.coordination),
       agents: resolveAgentService(data.services.agents),
+      // Jobs take the same backends and keys as memory (filesystem, memory, postgres).
+      jobs: resolveMemoryService(data.services.jobs),
     },
     providers,
     server: {

@@ -69,6 +69,12 @@ export type CoordinationServiceConfig =
  */
 export type AgentServiceConfig = { backend: "filesystem" } | PostgresBackendConfig;
 
+/**
+ * Where durable jobs live (src/jobs): `filesystem` is `<data_dir>/jobs/` (one process per data
+ * directory), `postgres` is shared by every worker, `memory` is lost on exit.
+ */
+export type JobServiceConfig = MemoryServiceConfig;
+
 /** A provider entry. Built-in names: `openai`, `anthropic`, `openrouter`, `ollama`; any other name needs `type: openai-compatible` and `base_url`. */
 export interface ProviderConfig {
   type: "openai" | "anthropic" | "openrouter" | "ollama" | "openai-compatible";
@@ -109,6 +115,8 @@ export interface PlutoConfig {
     coordination: CoordinationServiceConfig;
     /** @default { backend: "filesystem" } */
     agents: AgentServiceConfig;
+    /** @default { backend: "filesystem" } */
+    jobs: JobServiceConfig;
   };
   /** Provider name → settings; built-in providers appear here only when configured. */
   providers: Record<string, ProviderConfig>;

@@ -1,5 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { ArtifactServiceConfig, PlutoConfig } from "../config/pluto-config.js";
+import { FsJobStore } from "../jobs/fs-job-store.js";
+import { InMemoryJobStore } from "../jobs/in-memory-job-store.js";
+import type { JobStore } from "../jobs/job-store.js";
 import { EventBus } from "../runs/event-bus.js";
 import type { RuntimeLog } from "../runtime.js";
 import type { AgentStore } from "../services/agents/agent-store.js";
@@ -27,6 +30,8 @@ export interface State {
   artifacts: ArtifactStore;
   tasks: TaskStore;
   apiKeys: ApiKeyStore;
+  /** Durable jobs (`services.jobs`). */
+  jobs: JobStore;
   bus: EventFanout;
   leases?: SessionLeases;
   leaseTtlMs?: number;
@@ -45,10 +50,10 @@ export interface State {
  */
 export async function buildState(config: PlutoConfig, log: RuntimeLog): Promise<State> {
   const closers: (() => Promise<void>)[] = [];
-  const { session, memory, artifacts, coordination, agents } = config.services;
+  const { session, memory, artifacts, coordination, agents, jobs } = config.services;
 
   const postgres = await (async () => {
-    const urls = [session, memory, agents].filter((service) => service.backend === "postgres");
+    const urls = [session, memory, agents, jobs].filter((service) => service.backend === "postgres");
     if (urls.length === 0) return undefined;
     const { PostgresPools } = await import("../services/postgres/postgres-pools.js");
     const { migratePostgres } = await import("../services/postgres/migrate-postgres.js");
@@ -137,6 +142,15 @@ export async function buildState(config: PlutoConfig, log: RuntimeLog): Promise<
     agentStore = new PostgresAgentStore({ pool: postgres!.get(agents.url), schema: agents.schema });
   }
 
+  let jobStore: JobStore;
+  if (jobs.backend === "postgres") {
+    const { PostgresJobStore } = await import("../jobs/postgres-job-store.js");
+    jobStore = new PostgresJobStore({ pool: postgres!.get(jobs.url), schema: jobs.schema });
+  } else {
+    jobStore =
+      jobs.backend === "memory" ? new InMemoryJobStore() : new FsJobStore({ dataDir: config.dataDir });
+  }
+
   let bus: EventFanout = new EventBus();
   let leases: SessionLeases | undefined;
   let leaseTtlMs: number | undefined;
@@ -168,6 +182,7 @@ export async function buildState(config: PlutoConfig, log: RuntimeLog): Promise<
     artifacts: artifactStore,
     tasks,
     apiKeys,
+    jobs: jobStore,
     bus,
     async close() {
       await leases?.close?.();
@@ -178,6 +193,7 @@ export async function buildState(config: PlutoConfig, log: RuntimeLog): Promise<
         artifactStore.close?.(),
         tasks.close?.(),
         agentStore?.close?.(),
+        jobStore.close?.(),
       ]);
       for (const close of closers.reverse()) await close();
     },

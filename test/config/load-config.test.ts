@@ -48,6 +48,7 @@ describe("loadConfig defaults", () => {
         artifacts: { backend: "filesystem" },
         coordination: { backend: "local" },
         agents: { backend: "filesystem" },
+        jobs: { backend: "filesystem" },
       },
       providers: {},
       server: { host: "127.0.0.1", port: 7400, auth: {}, maxBodyBytes: 1_048_576, limits: {} },
@@ -84,6 +85,7 @@ services:
   artifacts: { backend: s3, bucket: pluto-artifacts, endpoint: "http://127.0.0.1:9000", force_path_style: true }
   coordination: { backend: redis, url: "redis://cache:6379", lease_ttl_ms: 5000 }
   agents: { backend: postgres, url: "postgres://pluto@db:5432/pluto", schema: defs, pool_max: 3 }
+  jobs: { backend: memory }
 providers:
   openai: { api_key: sk-1, api: chat }
   anthropic: {}
@@ -122,6 +124,7 @@ retry: { max_retries: 0, max_delay_ms: 100 }
         },
         coordination: { backend: "redis", url: "redis://cache:6379", prefix: "pluto", leaseTtlMs: 5000 },
         agents: { backend: "postgres", url: "postgres://pluto@db:5432/pluto", schema: "defs", poolMax: 3 },
+        jobs: { backend: "memory" },
       },
       providers: {
         openai: { type: "openai", apiKey: "sk-1", api: "chat", headers: {} },
@@ -304,6 +307,36 @@ describe("loadConfig errors", () => {
     const unknown = diagnosticsOf(await configError());
     expect(unknown.find((diagnostic) => diagnostic.path === "services.agents.backend")?.message).toContain(
       "available in this version of Pluto are filesystem, postgres",
+    );
+  });
+
+  it("services.jobs: filesystem by default, memory or postgres with its url, refusing other keys", async () => {
+    await writeConfig("services:\n  jobs: { backend: postgres, url: ${DATABASE_URL}, schema: work }\n");
+    const config = await loadConfig({ cwd, env: { DATABASE_URL: "postgres://root@127.0.0.1:5432/test" } });
+    expect(config.services.jobs).toEqual({
+      backend: "postgres",
+      url: "postgres://root@127.0.0.1:5432/test",
+      schema: "work",
+      poolMax: 10,
+    });
+    const file = await writeConfig("services:\n  jobs:\n    backend: postgres\n");
+    expect(
+      diagnosticsOf(await configError()).find((diagnostic) => diagnostic.path === "services.jobs"),
+    ).toMatchObject({
+      file,
+      message: expect.stringContaining('the postgres backend needs "url"'),
+    });
+    await writeConfig("services:\n  jobs:\n    backend: memory\n    url: postgres://x\n");
+    expect(
+      diagnosticsOf(await configError()).find((diagnostic) => diagnostic.path === "services.jobs.url"),
+    ).toMatchObject({
+      line: 4,
+      message: expect.stringContaining("does not apply to the memory backend"),
+    });
+    await writeConfig("services:\n  jobs: { backend: redis }\n");
+    const unknown = diagnosticsOf(await configError());
+    expect(unknown.find((diagnostic) => diagnostic.path === "services.jobs.backend")?.message).toContain(
+      "available in this version of Pluto are filesystem, memory, postgres",
     );
   });
 
