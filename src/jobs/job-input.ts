@@ -2,11 +2,13 @@ import { randomUUID } from "node:crypto";
 import { PlutoError } from "../core/errors.js";
 import { assertSafeName } from "../core/names.js";
 import { JOB_STATUSES, type Job, type JobStatus } from "./job.js";
+import type { JobEvent } from "./job-state.js";
 import type {
   JobClaimOptions,
   JobCounts,
   JobCreateInput,
   JobListOptions,
+  JobOutcome,
   JobWorkerOptions,
 } from "./job-store.js";
 
@@ -69,6 +71,20 @@ export function checkClaim(options: JobClaimOptions): { worker: string; leaseMs:
   }
   if (options.runId !== undefined) assertSafeName("run", options.runId);
   return { worker, leaseMs: options.leaseMs, now: nowOf(options) };
+}
+
+/**
+ * The event of a lease owner's `finish`, with the output and error as plain strings (whatever the caller
+ * passed), so every backend stores exactly the same thing.
+ */
+export function finishEvent(outcome: JobOutcome, worker: string, now: number): JobEvent & { worker: string } {
+  if (outcome?.status === "completed")
+    return { type: "complete", worker, output: String(outcome.output), now };
+  if (outcome?.status === "failed") {
+    const error = { code: String(outcome.error?.code), message: String(outcome.error?.message) };
+    return { type: "fail", worker, error, now };
+  }
+  throw badRequest('A job outcome has status "completed" (with output) or "failed" (with error).', {});
 }
 
 /**

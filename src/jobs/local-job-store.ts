@@ -9,6 +9,7 @@ import {
   compareJobsNewestFirst,
   emptyJobCounts,
   encodeJobCursor,
+  finishEvent,
   isAfterCursor,
   isJobId,
   jobNotFound,
@@ -176,16 +177,8 @@ export class LocalJobStore implements JobStore {
 
   /** See {@link JobStore.finish}. */
   async finish(tenant: string, id: string, outcome: JobOutcome, options: JobWorkerOptions): Promise<Job> {
-    const worker = checkWorker(options);
-    return this.#apply(
-      tenant,
-      id,
-      (now) =>
-        outcome.status === "completed"
-          ? { type: "complete", worker, output: String(outcome.output), now }
-          : { type: "fail", worker, error: outcome.error, now },
-      nowOf(options),
-    );
+    const event = finishEvent(outcome, checkWorker(options), nowOf(options));
+    return this.#apply(tenant, id, () => event, event.now);
   }
 
   /** See {@link JobStore.approve}. */

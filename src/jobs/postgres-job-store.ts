@@ -10,6 +10,7 @@ import {
   checkWorker,
   emptyJobCounts,
   encodeJobCursor,
+  finishEvent,
   isJobId,
   jobNotFound,
   newJob,
@@ -123,9 +124,11 @@ const PLACEHOLDERS = COLUMNS.split(", ")
  * `claim` is ONE statement: `UPDATE … FROM (SELECT … WHERE status = 'queued' AND run_at <= now ORDER BY
  * run_at, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)`, so concurrent workers never wait for each
  * other and never get the same job, and a paused tenant (a row in `job_pauses`) is skipped in the same
- * snapshot. Every other transition reads the row `FOR UPDATE` in a transaction, applies the pure state
- * machine of `job-state.ts` and writes the result, so the lifecycle has one definition; a lease owner's
- * late `finish` after a reclaim is refused there. Every statement on a job names its tenant;
+ * snapshot. The lease owner's `heartbeat`, `finish` and `acknowledgeAbort` are one guarded `UPDATE`
+ * each (the hot path); every other transition, and every refusal, reads the row `FOR UPDATE` in a
+ * transaction, applies the pure state machine of `job-state.ts` and writes the result. The contract
+ * and property suites check both paths against that one definition; a lease owner's late `finish`
+ * after a reclaim is refused. Every statement on a job names its tenant;
  * `claim` and `reclaimExpired` serve all tenants on purpose (workers are shared).
  * Unreachable server: PlutoError `BACKEND_UNAVAILABLE` (retryable).
  */
@@ -275,21 +278,60 @@ export class PostgresJobStore implements JobStore {
     return row === undefined ? undefined : toJob(row);
   }
 
+  /**
+   * The lease owner's events in ONE statement, guarded exactly as `transitionJob` guards them (status,
+   * owner, lease not lapsed at `now`): the hot path of every worker. When the guard matches no row the
+   * event goes through {@link #apply}, which throws the state machine's refusal (or `JOB_NOT_FOUND`).
+   */
+  async #ownerEvent(tenant: string, id: string, event: JobEvent & { worker: string }): Promise<Job> {
+    assertSafeName("tenant", tenant);
+    if (!isJobId(id)) throw jobNotFound(id);
+    const at = new Date(event.now).toISOString();
+    const values: unknown[] = [tenant, id, event.worker, at];
+    let change: string;
+    let from: string;
+    switch (event.type) {
+      case "heartbeat":
+        values.push(new Date(event.now + event.leaseMs).toISOString());
+        change = "lease_expires_at = $5";
+        from = "'running', 'aborting'";
+        break;
+      case "complete":
+        values.push(JSON.stringify(event.output));
+        change = "status = 'completed', output = $5, lease_owner = NULL, lease_expires_at = NULL";
+        from = "'running'";
+        break;
+      case "fail":
+        values.push(JSON.stringify(event.error));
+        change = "status = 'failed', error = $5, lease_owner = NULL, lease_expires_at = NULL";
+        from = "'running'";
+        break;
+      default:
+        change = "status = 'aborted', lease_owner = NULL, lease_expires_at = NULL";
+        from = "'aborting'";
+    }
+    const result = await this.#query<JobRow>(
+      `updating job "${id}" (${event.type})`,
+      `UPDATE ${this.#jobs} SET ${change}, updated_at = $4
+       WHERE tenant = $1 AND id = $2 AND status IN (${from}) AND lease_owner = $3 AND lease_expires_at > $4
+       RETURNING ${COLUMNS}`,
+      values,
+    );
+    const row = result.rows[0];
+    return row === undefined ? this.#apply(tenant, id, event) : toJob(row);
+  }
+
   /** See {@link JobStore.heartbeat}. */
   async heartbeat(tenant: string, id: string, options: JobClaimOptions): Promise<Job> {
     const { worker, leaseMs, now } = checkClaim(options);
-    return this.#apply(tenant, id, { type: "heartbeat", worker, leaseMs, now });
+    return this.#ownerEvent(tenant, id, { type: "heartbeat", worker, leaseMs, now });
   }
 
   /** See {@link JobStore.finish}. */
   async finish(tenant: string, id: string, outcome: JobOutcome, options: JobWorkerOptions): Promise<Job> {
     const worker = checkWorker(options);
     const now = nowOf(options);
-    const event: JobEvent =
-      outcome.status === "completed"
-        ? { type: "complete", worker, output: String(outcome.output), now }
-        : { type: "fail", worker, error: outcome.error, now };
-    return this.#apply(tenant, id, event);
+    return this.#ownerEvent(tenant, id, finishEvent(outcome, worker, now));
   }
 
   /** See {@link JobStore.approve}. */
@@ -305,7 +347,7 @@ export class PostgresJobStore implements JobStore {
   /** See {@link JobStore.acknowledgeAbort}. */
   async acknowledgeAbort(tenant: string, id: string, options: JobWorkerOptions): Promise<Job> {
     const worker = checkWorker(options);
-    return this.#apply(tenant, id, { type: "acknowledge-abort", worker, now: nowOf(options) });
+    return this.#ownerEvent(tenant, id, { type: "acknowledge-abort", worker, now: nowOf(options) });
   }
 
   /**

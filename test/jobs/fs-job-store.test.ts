@@ -27,8 +27,9 @@ describe("FsJobStore on disk", () => {
   it("keeps jobs and pause flags in per-tenant folders that a new process reads back", async () => {
     const first = new FsJobStore({ dataDir });
     const mine = (await first.create("default", { agent: "a", input: "one" }, { now: T0 })).job;
-    const theirs = (await first.create("acme", { agent: "a", input: "two" }, { now: T0 })).job;
+    const theirs = (await first.create("acme", { agent: "a", input: "two" }, { now: T0 + 1 })).job;
     const claimed = await first.claim({ worker: "w1", leaseMs: 10_000, now: T0 + 1 });
+    expect(claimed?.id).toBe(mine.id);
     await first.setPaused("acme", true);
     expect(await readdir(join(dataDir, "jobs"))).toEqual([`${mine.id}.json`]);
     expect((await readdir(join(dataDir, "tenants", "acme", "jobs"))).sort()).toEqual([

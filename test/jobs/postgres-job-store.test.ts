@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Job } from "../../src/jobs/job.js";
 import { PostgresJobStore } from "../../src/jobs/postgres-job-store.js";
@@ -5,6 +6,7 @@ import { PostgresPools } from "../../src/services/postgres/postgres-pools.js";
 import { describeJobStoreContract, T0 } from "../contracts/job-store.contract.js";
 import { createTestSchema, type PostgresTestSchema } from "../services/postgres/postgres-fixture.js";
 import { postgresUrlOrSkip } from "../support/services.js";
+import { commandArbitrary, runScenario } from "./job-scenario.js";
 
 const url = await postgresUrlOrSkip();
 
@@ -77,5 +79,19 @@ describe.skipIf(url === undefined)("PostgresJobStore: racing workers", () => {
     } finally {
       await extra.close();
     }
+  });
+});
+
+describe.skipIf(url === undefined)("PostgresJobStore under any interleaving (fast-check)", () => {
+  it("only allowed transitions, each job ends exactly once, as the pure function says", async () => {
+    const { pool, schema } = await emptySchema();
+    const store = new PostgresJobStore({ pool, schema });
+    await fc.assert(
+      fc.asyncProperty(fc.array(commandArbitrary, { minLength: 1, maxLength: 40 }), async (scenario) => {
+        await pool.query(`DELETE FROM "${schema}".jobs`);
+        await runScenario(store, scenario);
+      }),
+      { numRuns: 25 },
+    );
   });
 });
