@@ -8,6 +8,7 @@ import { PostgresJobStore } from "../../src/jobs/postgres-job-store.js";
 import { buildState } from "../../src/runtime/build-state.js";
 import { dropSchema } from "../services/postgres/postgres-fixture.js";
 import { tempDataDir } from "../services/temp-dir.js";
+import { runPluto } from "../support/pluto-process.js";
 import { postgresUrlOrSkip, uniqueName } from "../support/services.js";
 
 const url = await postgresUrlOrSkip();
@@ -57,4 +58,17 @@ describe("services.jobs in the composition root", () => {
       }
     },
   );
+
+  it.skipIf(url === undefined)("`pluto migrate` migrates the schema of services.jobs", async () => {
+    const jobsSchema = uniqueName("pluto_test_migrate_jobs");
+    const { dataDir: cwd, cleanup } = await tempDataDir("migrate-jobs");
+    folders.push(cleanup, () => dropSchema(url ?? "", jobsSchema));
+    await writeFile(
+      path.join(cwd, "pluto.yaml"),
+      `services:\n  jobs: { backend: postgres, url: "\${DATABASE_URL}", schema: ${jobsSchema} }\n`,
+    );
+    const result = await runPluto(["migrate"], { cwd, env: { DATABASE_URL: url ?? "" } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("0004_jobs");
+  });
 });

@@ -12,7 +12,8 @@ export async function migrateCommand(io: CliIo, globals: GlobalOptions): Promise
     ...(globals.config ? { file: globals.config } : {}),
   });
   const targets = new Map<string, { url: string; schema: string }>();
-  for (const service of [config.services.session, config.services.memory, config.services.agents]) {
+  const { session, memory, agents, jobs } = config.services;
+  for (const service of [session, memory, agents, jobs]) {
     if (service.backend === "postgres") targets.set(`${service.url} ${service.schema}`, service);
   }
   if (targets.size === 0) {
