@@ -61,7 +61,11 @@ export class LocalJobStore implements JobStore {
 
   /** Runs `work` alone, after the stored state has been loaded once. */
   #exclusive<T>(work: () => Promise<T> | T): Promise<T> {
-    this.#loaded ??= this.#load();
+    // A failed load (an unreadable folder) is retried by the next call instead of failing every call.
+    this.#loaded ??= this.#load().catch((error: unknown) => {
+      this.#loaded = undefined;
+      throw error;
+    });
     return this.#lock.run(ALL, async () => {
       await this.#loaded;
       return work();

@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FsJobStore } from "../../src/jobs/fs-job-store.js";
@@ -57,8 +57,12 @@ describe("FsJobStore on disk", () => {
       job.id,
     ]);
     await writeFile(join(dataDir, "jobs", `${job.id}.json`), '{"id": "torn');
-    const error = await rejection(new FsJobStore({ dataDir }).get("default", job.id));
+    const reopened = new FsJobStore({ dataDir });
+    const error = await rejection(reopened.get("default", job.id));
     expect(error.code).toBe("SESSION_CORRUPT");
     expect(error.message).toContain(`${job.id}.json`);
+    // Once the file is repaired (here: removed), the same store loads again instead of failing forever.
+    await rm(join(dataDir, "jobs", `${job.id}.json`));
+    expect((await reopened.list("default")).jobs).toEqual([]);
   });
 });
