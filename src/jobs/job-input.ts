@@ -7,6 +7,7 @@ import type {
   JobClaimOptions,
   JobCounts,
   JobCreateInput,
+  JobLeaseOptions,
   JobListOptions,
   JobOutcome,
   JobWorkerOptions,
@@ -61,8 +62,15 @@ export function checkWorker(options: JobWorkerOptions): string {
   return options.worker;
 }
 
-/** Checks claim options. @returns worker, lease length and `now`. @throws PlutoError `BAD_REQUEST`. */
-export function checkClaim(options: JobClaimOptions): { worker: string; leaseMs: number; now: number } {
+/**
+ * Checks claim or heartbeat options. @returns worker, lease length and `now`.
+ * @throws PlutoError `BAD_REQUEST` for a bad worker id or lease; `INVALID_NAME` for an unsafe run id.
+ */
+export function checkClaim(options: JobLeaseOptions & Pick<JobClaimOptions, "runId">): {
+  worker: string;
+  leaseMs: number;
+  now: number;
+} {
   const worker = checkWorker(options);
   if (!Number.isInteger(options.leaseMs) || options.leaseMs < 1000 || options.leaseMs > 3_600_000) {
     throw badRequest("leaseMs is a whole number of milliseconds from 1000 to 3600000.", {
@@ -198,14 +206,14 @@ function decodeJobCursor(cursor: string): JobCursor {
 }
 
 /** Newest-first order of `list`: `createdAt` descending, then id descending (code points). */
-export function compareJobsNewestFirst(left: Job, right: Job): number {
+export function compareJobsNewestFirst(left: JobCursor, right: JobCursor): number {
   if (left.createdAt !== right.createdAt) return left.createdAt < right.createdAt ? 1 : -1;
   return left.id < right.id ? 1 : left.id > right.id ? -1 : 0;
 }
 
 /** True when `job` comes after `cursor` in newest-first order. */
 export function isAfterCursor(job: Job, cursor: JobCursor): boolean {
-  return compareJobsNewestFirst(job, { createdAt: cursor.createdAt, id: cursor.id } as Job) > 0;
+  return compareJobsNewestFirst(job, cursor) > 0;
 }
 
 /** Claim order: earliest `runAt`, then oldest `createdAt`, then id. */

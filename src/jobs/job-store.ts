@@ -52,11 +52,15 @@ export interface JobWorkerOptions {
   now?: number;
 }
 
-/** Options of `claim`. */
-export interface JobClaimOptions extends JobWorkerOptions {
-  /** Lease length in ms (1 s to 1 h); heartbeat well within it. */
+/** Options of `heartbeat`: the worker and the new lease length. */
+export interface JobLeaseOptions extends JobWorkerOptions {
+  /** Lease length in ms (1 s to 1 h), counted from `now`; heartbeat well within it. */
   leaseMs: number;
-  /** Id of the run the worker will start, recorded on the job. */
+}
+
+/** Options of `claim`. */
+export interface JobClaimOptions extends JobLeaseOptions {
+  /** Id of the run the worker will start (a safe name), recorded on the job. */
   runId?: string;
 }
 
@@ -94,7 +98,7 @@ export interface JobStore {
   claim(options: JobClaimOptions): Promise<Job | undefined>;
 
   /** Extends the lease to `now + leaseMs` while this worker holds it and it has not lapsed. */
-  heartbeat(tenant: string, id: string, options: JobClaimOptions): Promise<Job>;
+  heartbeat(tenant: string, id: string, options: JobLeaseOptions): Promise<Job>;
 
   /** Ends a `running` job as `completed` or `failed`; only the lease owner, before the lease lapses. */
   finish(tenant: string, id: string, outcome: JobOutcome, options: JobWorkerOptions): Promise<Job>;

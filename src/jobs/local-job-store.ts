@@ -22,6 +22,7 @@ import type {
   JobCounts,
   JobCreateInput,
   JobCreateResult,
+  JobLeaseOptions,
   JobListOptions,
   JobOutcome,
   JobPage,
@@ -174,7 +175,7 @@ export class LocalJobStore implements JobStore {
   }
 
   /** See {@link JobStore.heartbeat}. */
-  async heartbeat(tenant: string, id: string, options: JobClaimOptions): Promise<Job> {
+  async heartbeat(tenant: string, id: string, options: JobLeaseOptions): Promise<Job> {
     const { worker, leaseMs, now } = checkClaim(options);
     return this.#apply(tenant, id, (at) => ({ type: "heartbeat", worker, leaseMs, now: at }), now);
   }

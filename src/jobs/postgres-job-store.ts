@@ -22,6 +22,7 @@ import type {
   JobCounts,
   JobCreateInput,
   JobCreateResult,
+  JobLeaseOptions,
   JobListOptions,
   JobOutcome,
   JobPage,
@@ -245,7 +246,7 @@ export class PostgresJobStore implements JobStore {
   }
 
   /** See {@link JobStore.heartbeat}. */
-  async heartbeat(tenant: string, id: string, options: JobClaimOptions): Promise<Job> {
+  async heartbeat(tenant: string, id: string, options: JobLeaseOptions): Promise<Job> {
     const { worker, leaseMs, now } = checkClaim(options);
     return this.#ownerEvent(tenant, id, { type: "heartbeat", worker, leaseMs, now });
   }
