@@ -107,11 +107,11 @@ export class LocalJobStore implements JobStore {
   }
 
   /** Applies `event` to the tenant's job `id` and stores the result. */
-  #apply(tenant: string, id: string, event: (now: number) => JobEvent, now: number): Promise<Job> {
+  #apply(tenant: string, id: string, event: JobEvent): Promise<Job> {
     return this.#exclusive(async () => {
       const job = this.#find(tenant, id);
       if (job === undefined) throw jobNotFound(id);
-      const next = applyJobEvent(job, event(now));
+      const next = applyJobEvent(job, event);
       return next === job ? structuredClone(job) : this.#store(next);
     });
   }
@@ -177,29 +177,28 @@ export class LocalJobStore implements JobStore {
   /** See {@link JobStore.heartbeat}. */
   async heartbeat(tenant: string, id: string, options: JobLeaseOptions): Promise<Job> {
     const { worker, leaseMs, now } = checkClaim(options);
-    return this.#apply(tenant, id, (at) => ({ type: "heartbeat", worker, leaseMs, now: at }), now);
+    return this.#apply(tenant, id, { type: "heartbeat", worker, leaseMs, now });
   }
 
   /** See {@link JobStore.finish}. */
   async finish(tenant: string, id: string, outcome: JobOutcome, options: JobWorkerOptions): Promise<Job> {
-    const event = finishEvent(outcome, checkWorker(options), nowOf(options));
-    return this.#apply(tenant, id, () => event, event.now);
+    return this.#apply(tenant, id, finishEvent(outcome, checkWorker(options), nowOf(options)));
   }
 
   /** See {@link JobStore.approve}. */
   async approve(tenant: string, id: string, options?: { now?: number }): Promise<Job> {
-    return this.#apply(tenant, id, (now) => ({ type: "approve", now }), nowOf(options));
+    return this.#apply(tenant, id, { type: "approve", now: nowOf(options) });
   }
 
   /** See {@link JobStore.requestAbort}. */
   async requestAbort(tenant: string, id: string, options?: { now?: number }): Promise<Job> {
-    return this.#apply(tenant, id, (now) => ({ type: "abort", now }), nowOf(options));
+    return this.#apply(tenant, id, { type: "abort", now: nowOf(options) });
   }
 
   /** See {@link JobStore.acknowledgeAbort}. */
   async acknowledgeAbort(tenant: string, id: string, options: JobWorkerOptions): Promise<Job> {
     const worker = checkWorker(options);
-    return this.#apply(tenant, id, (now) => ({ type: "acknowledge-abort", worker, now }), nowOf(options));
+    return this.#apply(tenant, id, { type: "acknowledge-abort", worker, now: nowOf(options) });
   }
 
   /** See {@link JobStore.reclaimExpired}. */
