@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { AgentDefinition } from "./agents/agent-definition.js";
+import { agentTrust } from "./agents/agent-trust.js";
 import { TenantAgents } from "./agents/tenant-agents.js";
 import { loadConfig } from "./config/load-config.js";
 import type { PlutoConfig } from "./config/pluto-config.js";
@@ -17,6 +18,7 @@ import type { MemoryStore } from "./services/memory/memory-store.js";
 import type { SessionStore } from "./services/session/session-store.js";
 import type { TaskStore } from "./services/task/task-store.js";
 import { McpPool } from "./tools/mcp/mcp-pool.js";
+import { createMcpServerPolicy, type McpServerPolicy } from "./tools/mcp/mcp-server-policy.js";
 import { createToolset } from "./tools/toolset.js";
 
 const PLUTO_VERSION = (
@@ -53,6 +55,8 @@ export interface Runtime {
   apiKeys: ApiKeyStore;
   bus: EventFanout;
   runs: RunManager;
+  /** The MCP rules for tenant-trust agents (docs/security.md); the admin API applies them at write time. */
+  mcpPolicy: McpServerPolicy;
   /** Stops MCP servers, then closes stores, pools and connections. */
   close(): Promise<void>;
 }
@@ -89,8 +93,10 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
         }),
   });
   const registry = createModelRegistry({ providers: config.providers, env });
+  const mcpPolicy = createMcpServerPolicy(config);
   const mcp = new McpPool({
     clientInfo: { name: "pluto", version: PLUTO_VERSION },
+    policy: mcpPolicy,
     log: (message, level) =>
       log(level, level === "error" ? `${message} Runs continue without this server's tools.` : message),
   });
@@ -103,10 +109,20 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     bus,
     ...(state.leases === undefined ? {} : { leases: state.leases }),
     ...(state.leaseTtlMs === undefined ? {} : { leaseTtlMs: state.leaseTtlMs }),
+    storeTimeoutMs: state.storeTimeoutMs,
     streamStepFor: (agent: AgentDefinition) =>
       createStreamStep({ registry, models: [agent.model, ...agent.fallbackModels], retry: config.retry }),
     toolsFor: async (agent: AgentDefinition, scope: Scope) => {
-      const connected = await mcp.connect(agent);
+      // Trust matters only for MCP servers; agents without any skip the marker lookup.
+      const trust =
+        agent.tools.mcpServers.length === 0
+          ? "tenant"
+          : await agentTrust({
+              tenant: scope.tenant,
+              directory: agent.directory,
+              fromStore: agentStore !== undefined,
+            });
+      const connected = await mcp.connect(agent, { tenant: scope.tenant, trust });
       const toolset = createToolset({ agent, scope, memory, artifacts, mcp: connected });
       return { tools: toolset.tools, specs: toolset.specs };
     },
@@ -123,6 +139,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     apiKeys: state.apiKeys,
     bus,
     runs,
+    mcpPolicy,
     async close() {
       await mcp.close();
       await state.close();

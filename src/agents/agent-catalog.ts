@@ -8,6 +8,7 @@ import { AgentCache, type CachedAgent, estimateAgentBytes } from "./agent-cache.
 import type { AgentDefinition } from "./agent-definition.js";
 import { AgentNameIndex, mapWithConcurrency } from "./agent-name-index.js";
 import { AGENT_FILE_NAME, agentInvalidError, type LoadAgentResult, loadAgent } from "./load-agent.js";
+import { relativeDiagnostic } from "./relative-diagnostic.js";
 
 /** Options for {@link AgentCatalog}. */
 export interface AgentCatalogOptions {
@@ -137,7 +138,8 @@ export class AgentCatalog {
    * @throws PlutoError `INVALID_NAME` for a name that is not a safe name (such as `../x`).
    * @throws PlutoError `AGENT_NOT_FOUND` when `<agentsDir>/<name>/agent.yaml` does not exist;
    *   `details.available` lists the agents that do (at most 100).
-   * @throws PlutoError `AGENT_INVALID` with `details.diagnostics` when the agent has errors.
+   * @throws PlutoError `AGENT_INVALID` with `details.diagnostics` when the agent has errors, their
+   *   files relative to the agent folder. Neither error names a server path (they reach HTTP clients).
    */
   async get(name: string): Promise<AgentDefinition> {
     assertSafeName("agent", name);
@@ -146,7 +148,7 @@ export class AgentCatalog {
       const available = (await this.#index.names()).slice(0, 100);
       throw new PlutoError(
         "AGENT_NOT_FOUND",
-        `Agent "${name}" not found in ${this.agentsDir}. ${
+        `Agent "${name}" not found. ${
           available.length === 0
             ? `There are no agents yet; create one with \`pluto init ${name}\`.`
             : `Available agents: ${available.join(", ")}. Create it with \`pluto init ${name}\` or use one of those.`
@@ -154,7 +156,14 @@ export class AgentCatalog {
         { details: { agent: name, available } },
       );
     }
-    if (entry.result.agent === undefined) throw agentInvalidError(name, entry.result.diagnostics);
+    if (entry.result.agent === undefined) {
+      // Relative to the agent folder: this error reaches HTTP clients, who must not see server paths.
+      const folder = path.join(this.agentsDir, name);
+      const diagnostics = entry.result.diagnostics.map((diagnostic) =>
+        relativeDiagnostic(diagnostic, folder),
+      );
+      throw agentInvalidError(name, diagnostics);
+    }
     return entry.result.agent;
   }
 

@@ -1,31 +1,26 @@
+import type { McpServerSpec } from "../config/mcp-server-spec.js";
+
 /**
  * A loaded, validated agent (PAF v1, DESIGN.md "Agent format"): `agent.yaml` plus its Markdown files
  * and skills index, resolved into the camelCase shape the executor uses. Produced by `load-agent.ts`.
  */
 
-/** An MCP server started over stdio (`command`, `args`, `env`, `cwd`). */
-export interface McpStdioServerSpec {
+export type { McpHttpServerSpec, McpServerSpec, McpStdioServerSpec } from "../config/mcp-server-spec.js";
+
+/**
+ * A server of the operator's catalogue (`mcp_servers` in pluto.yaml), referenced by an agent as
+ * `{ name, server }`; the MCP pool resolves it when a run connects (see docs/security.md).
+ */
+export interface McpCatalogServerRef {
+  /** The name in this agent (prefixes the tool names). */
   name: string;
-  transport: "stdio";
-  command: string;
-  args: string[];
-  env: Record<string, string>;
-  /** Absolute working directory (relative paths in agent.yaml resolve against the agent folder). */
-  cwd?: string;
-  /** Per-request timeout in milliseconds; reset on progress notifications. */
-  timeoutMs: number;
+  transport: "catalog";
+  /** The catalogue entry's name. */
+  server: string;
 }
 
-/** An MCP server over Streamable HTTP, falling back to the legacy SSE transport. */
-export interface McpHttpServerSpec {
-  name: string;
-  transport: "http";
-  url: string;
-  headers: Record<string, string>;
-  timeoutMs: number;
-}
-
-export type McpServerSpec = McpStdioServerSpec | McpHttpServerSpec;
+/** One entry of an agent's `spec.tools.mcp`, resolved. */
+export type AgentMcpServer = McpServerSpec | McpCatalogServerRef;
 
 /** Names of the built-in tools. */
 export type BuiltinToolName =
@@ -51,6 +46,11 @@ export interface AgentLimits {
   maxRunSeconds: number;
   /** Characters of a tool result the model sees; the rest is saved as an artifact. @default 20000 */
   maxToolResultChars: number;
+  /**
+   * Wall-clock seconds the executor waits for one call of a tool without a timeout of its own (the
+   * built-ins) before recording it as timed out. @default 60
+   */
+  toolTimeoutSeconds: number;
 }
 
 /** The resolved agent. */
@@ -69,7 +69,7 @@ export interface AgentDefinition {
   instructions: string;
   parameters: { temperature?: number; maxOutputTokens?: number };
   limits: AgentLimits;
-  tools: { builtins: BuiltinToolName[]; mcpServers: McpServerSpec[] };
+  tools: { builtins: BuiltinToolName[]; mcpServers: AgentMcpServer[] };
   skills: SkillInfo[];
   memory: {
     /** When false, no memory is loaded into context and memory tools are off. @default true */

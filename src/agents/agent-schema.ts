@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { checkMcpServerKinds, mcpServerFields } from "../config/mcp-server-spec.js";
 import type { BuiltinToolName } from "./agent-definition.js";
 
 /**
@@ -83,9 +84,10 @@ function relativePath(description: string) {
     .meta({ description });
 }
 
-const stringMap = (description: string) => z.record(z.string().min(1), z.string()).meta({ description });
-
-/** One entry of `spec.tools.mcp`: a stdio server (`command`) or an HTTP server (`url`), never both. */
+/**
+ * One entry of `spec.tools.mcp`: a stdio server (`command`), an HTTP server (`url`), or a server of the
+ * operator's catalogue (`server`, naming an entry of `mcp_servers` in pluto.yaml) — exactly one of them.
+ */
 export const mcpServerSchema = z
   .strictObject({
     name: z
@@ -96,66 +98,21 @@ export const mcpServerSchema = z
       .meta({
         description: "Server name, unique in this agent; prefixes its tool names. 1-32 of [A-Za-z0-9_-].",
       }),
-    command: z
+    server: z
       .string()
-      .min(1)
+      .regex(MCP_SERVER_NAME_PATTERN, { error: "must name an entry of mcp_servers" })
       .optional()
-      .meta({ description: "stdio server: the program to start (looked up on PATH)." }),
-    args: z
-      .array(z.string())
-      .optional()
-      .meta({ description: "stdio server: command-line arguments. Default []." }),
-    env: stringMap(
-      "stdio server: extra environment variables (string values; quote numbers). Default {}.",
-    ).optional(),
-    cwd: z.string().min(1).optional().meta({
-      description: "stdio server: working directory; relative paths resolve against the agent folder.",
-    }),
-    url: z
-      .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
-      .optional()
-      .meta({ description: "HTTP server: Streamable HTTP endpoint (falls back to legacy SSE)." }),
-    headers: stringMap("HTTP server: extra request headers (string values). Default {}.").optional(),
-    timeout_seconds: z.number().positive().max(3600).default(60).meta({
-      description: "Per-request timeout in seconds, reset on progress notifications. Default 60, max 3600.",
-    }),
+      .meta({
+        description:
+          "Catalogue server: the name of an entry of mcp_servers in pluto.yaml; how agents written through the admin API use local programs (see docs/security.md).",
+      }),
+    ...mcpServerFields,
   })
-  .superRefine(
-    (server, context) => {
-      if (server === null || typeof server !== "object") return;
-      const hasCommand = server.command !== undefined;
-      const hasUrl = server.url !== undefined;
-      if (hasCommand === hasUrl) {
-        context.addIssue({
-          code: "custom",
-          message: hasCommand ? 'has both "command" and "url"' : 'needs either "command" or "url"',
-          params: {
-            fix: hasCommand
-              ? 'Keep "command" for a local stdio server or "url" for an HTTP server, not both.'
-              : 'Add "command" (a local stdio server) or "url" (an HTTP server).',
-          },
-        });
-        return;
-      }
-      const misplaced = hasUrl
-        ? (["args", "env", "cwd"] as const).filter((key) => server[key] !== undefined)
-        : (["headers"] as const).filter((key) => server[key] !== undefined);
-      for (const key of misplaced) {
-        context.addIssue({
-          code: "custom",
-          path: [key],
-          message: hasUrl
-            ? 'applies only to stdio servers (with "command")'
-            : 'applies only to HTTP servers (with "url")',
-          params: { fix: `Remove "${key}".` },
-        });
-      }
-    },
-    { when: () => true },
-  )
+  .superRefine(checkMcpServerKinds(["command", "url", "server"]), { when: () => true })
   .meta({
-    description: "An MCP server: set exactly one of `command` (stdio) or `url` (HTTP).",
-    oneOf: [{ required: ["command"] }, { required: ["url"] }],
+    description:
+      "An MCP server: set exactly one of `command` (stdio), `url` (HTTP) or `server` (from pluto.yaml).",
+    oneOf: [{ required: ["command"] }, { required: ["url"] }, { required: ["server"] }],
   });
 
 /** Adds an issue for every repeated entry of a string list (by `key`). */
@@ -196,6 +153,10 @@ const limitsSchema = z
     max_tool_result_chars: z.int().min(100).max(10_000_000).default(20_000).meta({
       description:
         "Characters of a tool result the model sees (the rest is saved as an artifact), 100-10000000. Default 20000.",
+    }),
+    tool_timeout_seconds: z.number().positive().max(86_400).default(60).meta({
+      description:
+        "Wall-clock seconds one built-in tool call may take before it is recorded as timed out, up to 86400. Default 60. MCP tools use their server's timeout_seconds instead.",
     }),
   })
   .meta({ description: "Run limits." });

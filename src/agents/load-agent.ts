@@ -39,6 +39,11 @@ const DOCS = "docs/agent-format.md";
 export interface LoadAgentOptions {
   /** Provider names declared in pluto.yaml `providers` (built-in names are always known). */
   providerNames: readonly string[];
+  /**
+   * Names of the operator's catalogue (`mcp_servers` in pluto.yaml); when given, an `mcp` entry whose
+   * `server` is not among them is an error. When absent, references are checked when a run connects.
+   */
+  mcpServerNames?: readonly string[];
 }
 
 /** What {@link loadAgent} produced. */
@@ -114,6 +119,8 @@ export async function loadAgent(directory: string, options: LoadAgentOptions): P
   }
   checkName(folder, source, data, diagnostics);
   checkProviders(source, data, options.providerNames, diagnostics);
+  if (options.mcpServerNames !== undefined)
+    checkCatalogNames(source, data, options.mcpServerNames, diagnostics);
   const systemPrompt = await readPromptFile({
     folder,
     source,
@@ -251,4 +258,29 @@ function checkProviders(
       fix: `${suggestion === undefined ? "" : `Did you mean "${suggestion}/${value.slice(provider.length + 1)}"? `}Use one of ${known.join(", ")}, or declare "${provider}" under providers: in pluto.yaml (type: openai-compatible with base_url).`,
     });
   }
+}
+
+function checkCatalogNames(
+  source: YamlSource,
+  data: unknown,
+  names: readonly string[],
+  diagnostics: Diagnostic[],
+): void {
+  const servers = valueAtPath(data, ["spec", "tools", "mcp"]);
+  if (!Array.isArray(servers)) return;
+  servers.forEach((server: unknown, index) => {
+    const name = (server as { server?: unknown } | null)?.server;
+    if (typeof name !== "string" || names.includes(name)) return;
+    const keyPath = ["spec", "tools", "mcp", index, "server"];
+    const location = locateYamlPath(source, keyPath);
+    const suggestion = closestMatch(name, names);
+    diagnostics.push({
+      file: source.file,
+      line: location.line,
+      column: location.column,
+      path: formatKeyPath(keyPath),
+      message: `MCP server "${name}" is not in mcp_servers of pluto.yaml (${names.length === 0 ? "it has none" : `it has ${names.join(", ")}`}).`,
+      fix: `${suggestion === undefined ? "" : `Did you mean "${suggestion}"? `}Use a name from mcp_servers, or add "${name}" under mcp_servers in pluto.yaml.`,
+    });
+  });
 }

@@ -1,5 +1,5 @@
-import path from "node:path";
-import type { AgentDefinition, McpServerSpec, SkillInfo } from "./agent-definition.js";
+import { toMcpServerSpec } from "../config/mcp-server-spec.js";
+import type { AgentDefinition, AgentMcpServer, SkillInfo } from "./agent-definition.js";
 import type { AgentFile } from "./agent-schema.js";
 
 /** Options for {@link resolveAgent}. */
@@ -13,8 +13,8 @@ export interface ResolveAgentOptions {
 
 /**
  * Turns a validated agent.yaml (snake_case, defaults applied) plus the prompt texts and skills into the
- * camelCase {@link AgentDefinition}; MCP `timeout_seconds` become `timeoutMs` and a relative `cwd`
- * resolves against the agent folder.
+ * camelCase {@link AgentDefinition}; MCP `timeout_seconds` become `timeoutMs`, a relative `cwd`
+ * resolves against the agent folder, and `server` entries stay references into pluto.yaml's catalogue.
  */
 export function resolveAgent(options: ResolveAgentOptions): AgentDefinition {
   const { folder, file } = options;
@@ -23,28 +23,12 @@ export function resolveAgent(options: ResolveAgentOptions): AgentDefinition {
   if (spec.parameters?.temperature !== undefined) parameters.temperature = spec.parameters.temperature;
   if (spec.parameters?.max_output_tokens !== undefined)
     parameters.maxOutputTokens = spec.parameters.max_output_tokens;
-  const mcpServers = spec.tools.mcp.map((server): McpServerSpec => {
-    const timeoutMs = Math.round(server.timeout_seconds * 1000);
-    if (server.url !== undefined) {
-      return {
-        name: server.name,
-        transport: "http",
-        url: server.url,
-        headers: { ...server.headers },
-        timeoutMs,
-      };
-    }
-    const stdio: McpServerSpec = {
-      name: server.name,
-      transport: "stdio",
-      command: server.command ?? "",
-      args: [...(server.args ?? [])],
-      env: { ...server.env },
-      timeoutMs,
-    };
-    if (server.cwd !== undefined) stdio.cwd = path.resolve(folder, server.cwd);
-    return stdio;
-  });
+  const mcpServers = spec.tools.mcp.map(
+    (server): AgentMcpServer =>
+      server.server === undefined
+        ? toMcpServerSpec(server.name, server, folder)
+        : { name: server.name, transport: "catalog", server: server.server },
+  );
   return {
     name: metadata.name,
     description: metadata.description ?? "",
@@ -59,6 +43,7 @@ export function resolveAgent(options: ResolveAgentOptions): AgentDefinition {
       maxSteps: spec.limits.max_steps,
       maxRunSeconds: spec.limits.max_run_seconds,
       maxToolResultChars: spec.limits.max_tool_result_chars,
+      toolTimeoutSeconds: spec.limits.tool_timeout_seconds,
     },
     tools: { builtins: [...spec.tools.builtin], mcpServers },
     skills: options.skills,

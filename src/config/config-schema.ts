@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isBuiltinProviderName, PROVIDER_NAME_PATTERN } from "./builtin-providers.js";
+import { mcpCatalogSchema, securitySchema } from "./security-schema.js";
 
 /**
  * The zod 4 schema of `pluto.yaml` (snake_case keys as written; strict objects, so unknown keys are errors).
@@ -13,6 +14,8 @@ export const SERVICE_BACKENDS = {
   artifacts: ["filesystem", "memory", "s3"],
   coordination: ["local", "redis"],
   agents: ["filesystem", "postgres"],
+  tasks: ["filesystem", "memory", "postgres"],
+  keys: ["filesystem", "memory", "postgres"],
   jobs: ["filesystem", "memory", "postgres"],
 } as const;
 
@@ -35,6 +38,12 @@ const BACKEND_KEYS: Record<keyof typeof SERVICE_BACKENDS, Record<string, readonl
   },
   coordination: { local: [], redis: ["url", "prefix", "lease_ttl_ms"] },
   agents: { filesystem: [], postgres: ["url", "schema", "pool_max"] },
+  tasks: { filesystem: [], memory: [], postgres: ["url", "schema", "pool_max"] },
+  keys: {
+    filesystem: ["max_login_links_per_tenant"],
+    memory: ["max_login_links_per_tenant"],
+    postgres: ["url", "schema", "pool_max", "max_login_links_per_tenant"],
+  },
   jobs: { filesystem: [], memory: [], postgres: ["url", "schema", "pool_max"] },
 };
 
@@ -63,6 +72,19 @@ const backend = <const Names extends readonly [string, ...string[]]>(
 const checkBackendKeys =
   (service: keyof typeof SERVICE_BACKENDS) =>
   (value: Record<string, unknown>, context: z.RefinementCtx): void => {
+    if (value.backend === undefined) {
+      // tasks, keys and jobs may leave their backend to the default, which follows the session service.
+      for (const key of ["url", "schema", "pool_max"]) {
+        if (value[key] === undefined) continue;
+        context.addIssue({
+          code: "custom",
+          path: [key],
+          message: `"${key}" needs an explicit backend`,
+          params: { fix: 'Add "backend: postgres", or remove it.' },
+        });
+      }
+      return;
+    }
     const chosen = String(value.backend);
     const allowed = BACKEND_KEYS[service][chosen] ?? [];
     for (const key of Object.keys(value)) {
@@ -99,6 +121,8 @@ const serviceUrl = (description: string) =>
     .regex(/^(postgres|postgresql|redis|rediss):\/\/\S+$/, { error: "must be a postgres:// or redis:// URL" })
     .optional()
     .meta({ description });
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the description shows pluto.yaml's ${VAR} syntax
+const postgresUrl = serviceUrl("postgres: connection URL, e.g. ${DATABASE_URL}");
 const sqlSchemaName = z
   .string()
   .regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a lowercase SQL identifier" })
@@ -115,6 +139,53 @@ const keyPrefix = z
   .regex(/^[A-Za-z0-9:_./-]{1,100}$/, { error: "1-100 letters, digits or :_./-" })
   .optional()
   .meta({ description: 'Key prefix. Default "pluto"' });
+
+/**
+ * `services.tasks`, `services.keys` and `services.jobs`: like the other services, but the backend may be
+ * left to the default.
+ */
+const sharedRecordService = (service: "tasks" | "keys" | "jobs", what: string) =>
+  z
+    .enum(SERVICE_BACKENDS[service], {
+      error: `unknown backend; the backends available in this version of Pluto are ${SERVICE_BACKENDS[service].join(", ")}`,
+    })
+    .optional()
+    .meta({
+      description: `Where ${what} are kept: ${SERVICE_BACKENDS[service].map((name) => `"${name}"`).join(", ")}. Default: "postgres" (same url and schema) when session is postgres, "memory" when session is memory, else "filesystem"`,
+    });
+
+/** What each shared record service holds, as the refusal below names it. */
+const SHARED_RECORDS = {
+  tasks: "protocol tasks",
+  keys: "API keys and login links",
+  jobs: "durable jobs",
+} as const;
+
+/**
+ * With `coordination: redis` several workers serve the same tenants, so protocol tasks, API keys and
+ * durable jobs must be shared: files under each worker's data_dir (single-process) or process memory
+ * would split them per worker.
+ */
+function checkSharedRecords(services: Record<string, unknown>, context: z.RefinementCtx): void {
+  const coordination = services.coordination as { backend?: unknown } | undefined;
+  if (coordination?.backend !== "redis") return;
+  const session = services.session as { backend?: unknown } | undefined;
+  for (const [name, what] of Object.entries(SHARED_RECORDS)) {
+    const written = services[name] as { backend?: unknown } | undefined;
+    const backend =
+      written?.backend ??
+      (session?.backend === "postgres" || session?.backend === "memory" ? session.backend : "filesystem");
+    if (backend === "postgres") continue;
+    context.addIssue({
+      code: "custom",
+      path: written?.backend === undefined ? ["coordination", "backend"] : [name, "backend"],
+      message: `with coordination: redis (several workers), ${what} in ${backend} would be separate in every worker`,
+      params: {
+        fix: `Add "${name}: { backend: postgres, url: \${DATABASE_URL} }" under services (or use "session: { backend: postgres, … }", which ${name} follow by default).`,
+      },
+    });
+  }
+}
 
 const pathString = (description: string) =>
   z
@@ -147,6 +218,9 @@ const providerSchema = z
     headers: z.record(z.string().min(1), z.string()).optional().meta({ description: "Extra HTTP headers" }),
   })
   .meta({ description: "One model provider" });
+
+/** A `server.allowed_hosts` entry: a DNS name, optionally `*.`-prefixed, or `*`. */
+const HOST_PATTERN = /^(\*|(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?)$/;
 
 /** The `pluto.yaml` schema. */
 export const configFileSchema = z
@@ -225,16 +299,43 @@ export const configFileSchema = z
           })
           .superRefine(checkBackendKeys("agents"))
           .prefault({}),
+        tasks: z
+          .strictObject({
+            backend: sharedRecordService("tasks", "protocol tasks (Agent Protocol, A2A)"),
+            url: postgresUrl,
+            schema: sqlSchemaName,
+            pool_max: poolMax,
+          })
+          .superRefine(checkBackendKeys("tasks"))
+          .optional(),
+        keys: z
+          .strictObject({
+            backend: sharedRecordService("keys", "API keys, login links and browser sessions"),
+            url: postgresUrl,
+            schema: sqlSchemaName,
+            pool_max: poolMax,
+            max_login_links_per_tenant: z.int().min(1).max(100_000).optional().meta({
+              description:
+                "Live (unused, unexpired) login links one tenant may hold; more are refused with LIMIT_EXCEEDED (429). Default 100",
+            }),
+          })
+          .superRefine(checkBackendKeys("keys"))
+          .optional(),
         jobs: z
           .strictObject({
-            backend: backend("durable jobs", SERVICE_BACKENDS.jobs, "filesystem"),
-            url: serviceUrl("postgres: connection URL, e.g. ${DATABASE_URL}"),
+            backend: sharedRecordService("jobs", "durable jobs"),
+            url: postgresUrl,
             schema: sqlSchemaName,
             pool_max: poolMax,
           })
           .superRefine(checkBackendKeys("jobs"))
-          .prefault({}),
+          .optional(),
+        timeout_seconds: z.int().min(1).max(3600).optional().meta({
+          description:
+            "Client-side bound on one call to a state store, in seconds: PostgreSQL queries (statement and read timeout) and every session-log read and write of a run; a run whose store does not answer in time fails with BACKEND_UNAVAILABLE. Default 30",
+        }),
       })
+      .superRefine(checkSharedRecords)
       .prefault({}),
     providers: z
       .record(
@@ -311,6 +412,43 @@ export const configFileSchema = z
         public_url: httpUrl(
           "URL clients reach this server at (agent cards, login links). Default: from the request",
         ).optional(),
+        allowed_hosts: z
+          .array(
+            z.string().refine((value) => HOST_PATTERN.test(value), {
+              error:
+                'must be a host name without scheme or port ("pluto.example.com"), a subdomain wildcard ("*.example.com") or "*"',
+              params: {
+                fix: 'Write the name only, e.g. "pluto.example.com" for https://pluto.example.com:8443/.',
+              },
+            }),
+          )
+          .max(1000)
+          .default([])
+          .meta({
+            description:
+              'Host names (the Host header, without port) the server answers to besides loopback names, IP addresses and public_url\'s host; "*.example.com" for subdomains, "*" for any (no DNS-rebinding defence). Default: none',
+          }),
+        timeouts: z
+          .strictObject({
+            headers_ms: z.int().min(100).max(600_000).default(10_000).meta({
+              description:
+                "Time a client has to send the request headers, in ms (slow-header attacks). Default 10000",
+            }),
+            request_ms: z.int().min(0).max(86_400_000).default(120_000).meta({
+              description:
+                "Time a client has to send the whole request, body included, in ms; 0: no limit. Does not limit responses (SSE) or WebSockets. Default 120000",
+            }),
+            keep_alive_ms: z.int().min(0).max(600_000).default(5_000).meta({
+              description:
+                "How long an idle keep-alive connection stays open, in ms; set it above a load balancer's idle timeout. Default 5000",
+            }),
+            max_connections: z.int().min(1).max(1_000_000).default(20_000).meta({
+              description:
+                "Open connections (SSE streams and WebSockets included) this process accepts; more are closed at once. Default 20000",
+            }),
+          })
+          .prefault({})
+          .meta({ description: "HTTP server timeouts and connection cap" }),
         default_agent: z
           .string()
           .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, { error: "must be an agent name" })
@@ -330,10 +468,24 @@ export const configFileSchema = z
               .max(100_000)
               .optional()
               .meta({ description: "Runs in flight per tenant (per worker). Default: unlimited" }),
+            streams: z.int().min(1).max(1_000_000).default(10_000).meta({
+              description:
+                "Open streams (SSE and WebSocket) per worker, all tenants; above it 503. 1-1000000. Default 10000",
+            }),
+            streams_per_tenant: z.int().min(1).max(1_000_000).optional().meta({
+              description:
+                "Open streams (SSE and WebSocket) per tenant per worker; above it 429. Default: streams",
+            }),
+            slow_reader_timeout_ms: z.int().min(100).max(3_600_000).default(30_000).meta({
+              description:
+                "Milliseconds a stream write may wait for a client that does not read before it is closed, 100-3600000. Default 30000",
+            }),
           })
           .prefault({}),
       })
       .prefault({}),
+    mcp_servers: mcpCatalogSchema,
+    security: securitySchema,
     retry: z
       .strictObject({
         max_retries: z

@@ -12,6 +12,7 @@ import { PlutoError } from "../core/errors.js";
 import { isBuiltinProviderName } from "./builtin-providers.js";
 import { type ConfigFile, configFileSchema } from "./config-schema.js";
 import { type Environment, interpolateDocument, protectInterpolations } from "./interpolate.js";
+import { toMcpServerSpec } from "./mcp-server-spec.js";
 import type {
   AgentServiceConfig,
   ArtifactServiceConfig,
@@ -20,6 +21,7 @@ import type {
   PlutoConfig,
   ProviderConfig,
   SessionServiceConfig,
+  TaskServiceConfig,
 } from "./pluto-config.js";
 import { schemaIssueDiagnostics } from "./schema-diagnostics.js";
 import { parseYamlSource, yamlValue } from "./yaml-source.js";
@@ -178,8 +180,13 @@ function resolveConfig(options: ResolveConfigOptions): PlutoConfig {
       artifacts: resolveArtifactService(data.services.artifacts),
       coordination: resolveCoordinationService(data.services.coordination),
       agents: resolveAgentService(data.services.agents),
-      // Jobs take the same backends and keys as memory (filesystem, memory, postgres).
-      jobs: resolveMemoryService(data.services.jobs),
+      tasks: resolveSharedRecordService(data.services.tasks, data.services.session),
+      keys: {
+        ...resolveSharedRecordService(data.services.keys, data.services.session),
+        maxLoginLinksPerTenant: data.services.keys?.max_login_links_per_tenant ?? 100,
+      },
+      jobs: resolveSharedRecordService(data.services.jobs, data.services.session),
+      timeoutMs: (data.services.timeout_seconds ?? 30) * 1000,
     },
     providers,
     server: {
@@ -191,6 +198,13 @@ function resolveConfig(options: ResolveConfigOptions): PlutoConfig {
         ? {}
         : { publicUrl: data.server.public_url.replace(/\/+$/, "") }),
       ...(data.server.default_agent === undefined ? {} : { defaultAgent: data.server.default_agent }),
+      allowedHosts: data.server.allowed_hosts,
+      timeouts: {
+        headersMs: data.server.timeouts.headers_ms,
+        requestMs: data.server.timeouts.request_ms,
+        keepAliveMs: data.server.timeouts.keep_alive_ms,
+        maxConnections: data.server.timeouts.max_connections,
+      },
       limits: {
         ...(data.server.limits.requests_per_minute === undefined
           ? {}
@@ -198,7 +212,30 @@ function resolveConfig(options: ResolveConfigOptions): PlutoConfig {
         ...(data.server.limits.concurrent_runs_per_tenant === undefined
           ? {}
           : { concurrentRunsPerTenant: data.server.limits.concurrent_runs_per_tenant }),
+        streams: data.server.limits.streams,
+        ...(data.server.limits.streams_per_tenant === undefined
+          ? {}
+          : { streamsPerTenant: data.server.limits.streams_per_tenant }),
+        slowReaderTimeoutMs: data.server.limits.slow_reader_timeout_ms,
       },
+    },
+    mcpServers: Object.fromEntries(
+      Object.entries(data.mcp_servers).map(([name, entry]) => [
+        name,
+        {
+          ...toMcpServerSpec(name, entry, base),
+          ...(entry.tenants === undefined ? {} : { tenants: [...entry.tenants] }),
+        },
+      ]),
+    ),
+    security: {
+      network: { allow: [...data.security.network.allow], deny: [...data.security.network.deny] },
+      tenants: Object.fromEntries(
+        Object.entries(data.security.tenants).map(([tenant, entry]) => [
+          tenant,
+          { allowMcpCommands: entry.allow_mcp_commands },
+        ]),
+      ),
     },
     retry: { maxRetries: data.retry.max_retries, maxDelayMs: data.retry.max_delay_ms },
   };
@@ -252,6 +289,27 @@ function resolveAgentService(service: Services["agents"]): AgentServiceConfig {
     url: service.url!,
     schema: service.schema ?? "pluto",
     poolMax: service.pool_max ?? 10,
+  };
+}
+
+/**
+ * Resolves `services.tasks`, `services.keys` or `services.jobs`: the written backend, else the session's PostgreSQL (same
+ * url and schema) or memory, else files (schema checks made sure coordination: redis is not left with files).
+ */
+function resolveSharedRecordService(
+  service: Services["tasks"] | Services["keys"] | Services["jobs"],
+  session: Services["session"],
+): TaskServiceConfig {
+  const backend =
+    service?.backend ??
+    (session.backend === "postgres" || session.backend === "memory" ? session.backend : "filesystem");
+  if (backend !== "postgres") return { backend };
+  const source = service?.backend === "postgres" ? service : session;
+  return {
+    backend: "postgres",
+    url: source.url!,
+    schema: source.schema ?? "pluto",
+    poolMax: source.pool_max ?? 10,
   };
 }
 

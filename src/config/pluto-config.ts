@@ -1,3 +1,5 @@
+import type { McpServerSpec } from "./mcp-server-spec.js";
+
 /**
  * The resolved `pluto.yaml` (DESIGN.md, State layout; issue "v0.1 core", Config). Produced by
  * `load-config.ts` after `${VAR}` / `${VAR:-default}` interpolation and validation.
@@ -70,10 +72,24 @@ export type CoordinationServiceConfig =
 export type AgentServiceConfig = { backend: "filesystem" } | PostgresBackendConfig;
 
 /**
- * Where durable jobs live (src/jobs): `filesystem` is `<data_dir>/jobs/` (one process per data
- * directory), `postgres` is shared by every worker, `memory` is lost on exit.
+ * Where protocol tasks (Agent Protocol, A2A) are kept. Default when `services.tasks` is not written: the
+ * session's PostgreSQL (same url and schema) when sessions are in PostgreSQL, memory when sessions are in
+ * memory, else files under `data_dir`.
  */
-export type JobServiceConfig = MemoryServiceConfig;
+export type TaskServiceConfig = { backend: "filesystem" } | { backend: "memory" } | PostgresBackendConfig;
+
+/** Where API keys, login links and browser sessions are kept; the default follows the session as for tasks. */
+export type KeyServiceConfig = ({ backend: "filesystem" } | { backend: "memory" } | PostgresBackendConfig) & {
+  /** Live (unused, unexpired) login links one tenant may hold. @default 100 */
+  maxLoginLinksPerTenant: number;
+};
+
+/**
+ * Where durable jobs live (src/jobs): `filesystem` is `<data_dir>/jobs/` (one process per data
+ * directory), `postgres` is shared by every worker, `memory` is lost on exit. Default when
+ * `services.jobs` is not written: it follows the session as for tasks.
+ */
+export type JobServiceConfig = { backend: "filesystem" } | { backend: "memory" } | PostgresBackendConfig;
 
 /** A provider entry. Built-in names: `openai`, `anthropic`, `openrouter`, `ollama`; any other name needs `type: openai-compatible` and `base_url`. */
 export interface ProviderConfig {
@@ -97,8 +113,50 @@ export interface ServerConfig {
   publicUrl?: string;
   /** Agent for protocol requests that name none. */
   defaultAgent?: string;
+  /**
+   * `Host` names accepted besides loopback names, IP addresses and `publicUrl`'s host (`"*.x"` for
+   * subdomains, `"*"` for any). @default []
+   */
+  allowedHosts: string[];
+  /** HTTP server timeouts in ms and the connection cap (see `startServer`). */
+  timeouts: ServerTimeouts;
   /** Per-tenant limits, per worker; absent means unlimited. */
-  limits: { requestsPerMinute?: number; concurrentRunsPerTenant?: number };
+  limits: {
+    requestsPerMinute?: number;
+    concurrentRunsPerTenant?: number;
+    /** Open SSE streams and WebSockets per worker, all tenants. @default 10000 */
+    streams: number;
+    /** Open streams per tenant per worker. @default streams */
+    streamsPerTenant?: number;
+    /** Milliseconds a stream write may wait for a client that does not read. @default 30000 */
+    slowReaderTimeoutMs: number;
+  };
+}
+
+/** One server of the operator's catalogue (`mcp_servers`), named by its key. */
+export type McpCatalogServer = McpServerSpec & {
+  /** Tenants whose agents may use it; every tenant when absent. */
+  tenants?: string[];
+};
+
+/** The `security` section: what tenant-trust agents may do (docs/security.md). */
+export interface SecurityConfig {
+  /** Rules for the addresses tenant-trust URL servers connect to (IPs, CIDRs, host names, `*.domain`). */
+  network: { allow: string[]; deny: string[] };
+  /** Per-tenant allowances; absent tenants have none. */
+  tenants: Record<string, { allowMcpCommands: boolean }>;
+}
+
+/** `server.timeouts`: how long clients may take, and how many connections one process holds. */
+export interface ServerTimeouts {
+  /** Time to send the request headers, in ms. @default 10000 */
+  headersMs: number;
+  /** Time to send the whole request, in ms; 0 is no limit. Responses and WebSockets are not limited. @default 120000 */
+  requestMs: number;
+  /** Idle time of a keep-alive connection, in ms. @default 5000 */
+  keepAliveMs: number;
+  /** Open connections accepted at once; more are closed. @default 20000 */
+  maxConnections: number;
 }
 
 export interface PlutoConfig {
@@ -115,12 +173,18 @@ export interface PlutoConfig {
     coordination: CoordinationServiceConfig;
     /** @default { backend: "filesystem" } */
     agents: AgentServiceConfig;
-    /** @default { backend: "filesystem" } */
+    tasks: TaskServiceConfig;
+    keys: KeyServiceConfig;
     jobs: JobServiceConfig;
+    /** Bound on one call to a state store, in ms (`services.timeout_seconds`). @default 30000 */
+    timeoutMs: number;
   };
   /** Provider name → settings; built-in providers appear here only when configured. */
   providers: Record<string, ProviderConfig>;
   server: ServerConfig;
+  /** The operator's catalogue of MCP servers, by name. @default {} */
+  mcpServers: Record<string, McpCatalogServer>;
+  security: SecurityConfig;
   /** Model retries on 429/5xx: attempts after the first, and the backoff cap in ms. */
   retry: { maxRetries: number; maxDelayMs: number };
 }

@@ -28,8 +28,11 @@ export type ErrorCode =
   | "PAYLOAD_TOO_LARGE"
   | "UNAUTHORIZED"
   | "FORBIDDEN"
+  | "HOST_NOT_ALLOWED"
+  | "ORIGIN_NOT_ALLOWED"
   | "NOT_FOUND"
   | "BACKEND_UNAVAILABLE"
+  | "SERVER_BUSY"
   | "INTERNAL";
 
 /** Options for {@link PlutoError}. */

@@ -13,7 +13,7 @@ import type { ToolCallPart } from "../core/messages.js";
 import type { Scope } from "../core/scope.js";
 import type { ModelToolSpec, StreamStep } from "../llm/model-step.js";
 import type { Tool } from "../tools/tool.js";
-import { runToolCall } from "./run-tool-call.js";
+import { runToolCall, type ToolCallOutcome } from "./run-tool-call.js";
 import { historyFromEvents } from "./session-history.js";
 import type { SessionWriter } from "./session-writer.js";
 
@@ -54,7 +54,10 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunEndEven
   // A plain timer, cleared when the run ends: AbortSignal.timeout would keep every finished run's
   // signals alive until the limit passes (measured: thousands of retained signals under load).
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(), options.agent.limits.maxRunSeconds * 1000);
+  const timer = setTimeout(
+    () => deadline.abort(runTimeLimitError(options.agent)),
+    options.agent.limits.maxRunSeconds * 1000,
+  );
   try {
     return await runLoop(options, deadline.signal);
   } finally {
@@ -150,16 +153,22 @@ async function runLoop(options: ExecuteRunOptions, deadline: AbortSignal): Promi
         output = text;
         return await finish("completed");
       }
-      const results = await Promise.all(
-        toolCalls.map((call) =>
-          runToolCall(call, {
-            tools: options.tools,
-            context: { ...options.toolScope, runId, toolCallId: call.toolCallId, signal },
-            maxChars: agent.limits.maxToolResultChars,
-            saveFullToolOutput: options.saveFullToolOutput,
-          }),
-        ),
-      );
+      // A step cut at the output limit may hold calls with cut-off input: refuse them all, tell the
+      // model why and let it try again (bounded by max_steps), rather than run half an instruction.
+      const results =
+        finishReason === "length"
+          ? toolCalls.map(() => truncatedStepRefusal(agent))
+          : await Promise.all(
+              toolCalls.map((call) =>
+                runToolCall(call, {
+                  tools: options.tools,
+                  context: { ...options.toolScope, runId, toolCallId: call.toolCallId, signal },
+                  maxChars: agent.limits.maxToolResultChars,
+                  timeoutMs: agent.limits.toolTimeoutSeconds * 1000,
+                  saveFullToolOutput: options.saveFullToolOutput,
+                }),
+              ),
+            );
       for (const [index, result] of results.entries()) {
         const call = toolCalls[index]!;
         emit({
@@ -191,13 +200,28 @@ async function runLoop(options: ExecuteRunOptions, deadline: AbortSignal): Promi
   }
 }
 
+/** The result recorded for each tool call of a step that ended at the output token limit. */
+function truncatedStepRefusal(agent: AgentDefinition): ToolCallOutcome {
+  const limit = agent.parameters.maxOutputTokens;
+  return {
+    content:
+      `Error: this tool call was not run. Your answer hit the output token limit${limit === undefined ? "" : ` (${limit} tokens)`} ` +
+      "and was cut off, so the call's input may be incomplete. Make the call again with shorter input, " +
+      "or one call at a time; the operator can raise spec.parameters.max_output_tokens in agent.yaml.",
+    isError: true,
+    details: { notRun: true, reason: "output-limit", finishReason: "length" },
+  };
+}
+
+function runTimeLimitError(agent: AgentDefinition): PlutoError {
+  return new PlutoError(
+    "LIMIT_EXCEEDED",
+    `The run took longer than ${agent.limits.maxRunSeconds} s and was stopped. Raise spec.limits.max_run_seconds in agent.yaml if it needs more time.`,
+  );
+}
+
 function abortError(user: AbortSignal, deadline: AbortSignal, agent: AgentDefinition): PlutoError {
-  if (deadline.aborted && !user.aborted) {
-    return new PlutoError(
-      "LIMIT_EXCEEDED",
-      `The run took longer than ${agent.limits.maxRunSeconds} s and was stopped. Raise spec.limits.max_run_seconds in agent.yaml if it needs more time.`,
-    );
-  }
+  if (deadline.aborted && !user.aborted) return runTimeLimitError(agent);
   return new PlutoError("RUN_ABORTED", "The run was aborted.");
 }
 

@@ -8,7 +8,7 @@
  * `MODEL_ERROR` about the API key; other 4xx and unreadable responses → `MODEL_ERROR` not retryable;
  * aborts → `RUN_ABORTED`.
  */
-import { APICallError } from "ai";
+import { APICallError, NoOutputGeneratedError } from "ai";
 import { errorMessage, isPlutoError, PlutoError } from "../core/errors.js";
 import { envPrefix } from "./providers.js";
 
@@ -196,6 +196,8 @@ export function classifyModelError(error: unknown, context: ErrorContext): Pluto
     }
     return networkError(context, error, message);
   }
+  // The SDK's name for a stream that ended before anything could be parsed (Anthropic's wire format).
+  if (NoOutputGeneratedError.isInstance(error)) return noReadableAnswerError(context, error);
   const code = networkCode(error);
   if (code !== undefined) return networkError(context, error, `${errorMessage(error)} (${code})`);
   if (
@@ -237,5 +239,22 @@ function fromInBandError(error: object, context: ErrorContext): PlutoError {
     "MODEL_ERROR",
     `Model ${context.model} reported an error while streaming: ${message}.`,
     { details: { model: context.model, kind }, cause: error, retryable: false },
+  );
+}
+
+/**
+ * The failure of a model answer with nothing in it Pluto could read: no chunk of the expected wire
+ * format at all (a plain JSON body sent to a streaming request, an HTML page, a stream of another
+ * provider's format). Almost always a wrong `base_url` or provider type, so not retryable.
+ * @returns PlutoError `MODEL_ERROR` naming the model and the likely causes, `details.model`
+ */
+export function noReadableAnswerError(context: ErrorContext, cause?: unknown): PlutoError {
+  return new PlutoError(
+    "MODEL_ERROR",
+    `Model ${context.model} answered without a single chunk Pluto could read (for example a plain JSON ` +
+      `body instead of a stream, or an HTML page). The provider's base_url or wire format is likely wrong: ` +
+      `check providers.<name>.base_url in pluto.yaml (usually ending in /v1; the server root for Ollama) and ` +
+      `that the provider's type and api match what the server speaks.`,
+    { details: { model: context.model }, ...(cause === undefined ? {} : { cause }), retryable: false },
   );
 }

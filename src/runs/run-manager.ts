@@ -11,6 +11,7 @@ import type { ModelToolSpec, StreamStep } from "../llm/model-step.js";
 import type { ArtifactStore } from "../services/artifact/artifact-store.js";
 import type { EventFanout, SessionLeases } from "../services/coordination/coordination.js";
 import type { MemoryStore } from "../services/memory/memory-store.js";
+import { boundSessionStore } from "../services/session/bounded-session-store.js";
 import type { SessionKey, SessionStore } from "../services/session/session-store.js";
 import type { Tool } from "../tools/tool.js";
 import type { SessionListener } from "./event-bus.js";
@@ -45,6 +46,12 @@ export interface RunManagerOptions {
   leases?: SessionLeases;
   /** Lease time-to-live in ms; a crashed worker's session is taken over after it. @default 15000 */
   leaseTtlMs?: number;
+  /**
+   * Bound on every session-log read and write of a run, in ms (`services.timeout_seconds`): a call still
+   * pending then fails the run with `BACKEND_UNAVAILABLE` and frees the session's lane and lease, so a
+   * silent store cannot wedge the session. 0 disables the bound. @default 30000
+   */
+  storeTimeoutMs?: number;
   /** The provider seam for an agent (its model plus fallbacks). */
   streamStepFor(agent: AgentDefinition): StreamStep;
   /** The tools an agent may call in one session. */
@@ -95,6 +102,8 @@ export interface RunHandle {
  */
 export class RunManager {
   readonly #options: RunManagerOptions;
+  /** `options.sessions` behind the `storeTimeoutMs` bound; every session-log call of the manager goes through it. */
+  readonly #sessions: SessionStore;
   readonly #lanes = new SessionLanes();
   readonly #active = new Map<string, { key: SessionKey; controller: AbortController }>();
   readonly #knownSessions = new Map<string, SessionKey>();
@@ -103,6 +112,7 @@ export class RunManager {
 
   constructor(options: RunManagerOptions) {
     this.#options = options;
+    this.#sessions = boundSessionStore(options.sessions, options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS);
   }
 
   /**
@@ -185,7 +195,7 @@ export class RunManager {
     for (const { name } of await this.#options.agents.list(tenant)) {
       if (!isSafeName(name)) continue;
       const key: SessionKey = { tenant, agent: name, session: sessionId };
-      if ((await this.#options.sessions.info(key)) !== undefined) {
+      if ((await this.#sessions.info(key)) !== undefined) {
         this.#remember(key);
         return key;
       }
@@ -205,7 +215,7 @@ export class RunManager {
       const lease = await leases
         .acquire(key, { ttlMs: this.#leaseTtlMs(), signal: AbortSignal.timeout(LEASE_PROBE_MS) })
         .catch(() => undefined);
-      if (lease === undefined) return this.#options.sessions.read(key);
+      if (lease === undefined) return this.#sessions.read(key);
       try {
         return await this.#recover(key);
       } finally {
@@ -254,10 +264,10 @@ export class RunManager {
     key: SessionKey,
     known?: Events,
   ): Promise<Events | SessionEvent[]> {
-    const events = known ?? (await this.#options.sessions.read(key));
+    const events = known ?? (await this.#sessions.read(key));
     const end = interruptedRunEnd(events, this.#now());
     if (end === undefined) return events;
-    const stored = await this.#options.sessions.append(key, [end], { expectedSeq: events.at(-1)?.seq ?? 0 });
+    const stored = await this.#sessions.append(key, [end], { expectedSeq: events.at(-1)?.seq ?? 0 });
     this.#options.bus.publish(key, stored);
     return [...events, ...stored];
   }
@@ -275,7 +285,7 @@ export class RunManager {
     const id = sessionKeyString(key);
     const cached = this.#recent.get(id);
     if (cached !== undefined) {
-      const { sessions } = this.#options;
+      const sessions = this.#sessions;
       const info = await sessions.info(key);
       const lastSeq = cached.events.at(-1)?.seq ?? 0;
       if (info !== undefined && info.createdAt === cached.createdAt && info.lastSeq >= lastSeq) {
@@ -292,7 +302,7 @@ export class RunManager {
 
   /** Caches a finished run's session events (all durable) for the session's next run in this process. */
   async #keepEvents(key: SessionKey, createdAt: string | undefined, events: readonly SessionEvent[]) {
-    const created = createdAt ?? (await this.#options.sessions.info(key).catch(() => undefined))?.createdAt;
+    const created = createdAt ?? (await this.#sessions.info(key).catch(() => undefined))?.createdAt;
     if (created !== undefined) this.#recent.set(sessionKeyString(key), created, events);
   }
 
@@ -301,7 +311,7 @@ export class RunManager {
     const options = this.#options;
     const before = await this.#eventsBeforeRun(key);
     const writer = new SessionWriter({
-      store: options.sessions,
+      store: this.#sessions,
       key,
       existing: before.events,
       onDurable: (events) => options.bus.publish(key, events),
@@ -314,6 +324,8 @@ export class RunManager {
       this.#recent.delete(sessionKeyString(key));
       throw error;
     }
+    // The run-end is durable and published: from here on the run is over for `abort` and `activeRun`.
+    this.#active.delete(run.runId);
     await this.#keepEvents(key, before.createdAt, writer.events);
     return end;
   }
@@ -385,6 +397,9 @@ export class RunManager {
     return this.#options.now?.() ?? new Date();
   }
 }
+
+/** Default bound on one session-log call of a run. */
+const DEFAULT_STORE_TIMEOUT_MS = 30_000;
 
 /** Default run lease time-to-live. */
 const DEFAULT_LEASE_TTL_MS = 15_000;

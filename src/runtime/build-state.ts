@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { ArtifactServiceConfig, PlutoConfig } from "../config/pluto-config.js";
+import type {
+  ArtifactServiceConfig,
+  KeyServiceConfig,
+  PlutoConfig,
+  TaskServiceConfig,
+} from "../config/pluto-config.js";
 import { FsJobStore } from "../jobs/fs-job-store.js";
 import { InMemoryJobStore } from "../jobs/in-memory-job-store.js";
 import type { JobStore } from "../jobs/job-store.js";
@@ -16,6 +21,7 @@ import type { EventFanout, SessionLeases } from "../services/coordination/coordi
 import { FsMemoryStore } from "../services/memory/fs-memory-store.js";
 import { InMemoryMemoryStore } from "../services/memory/in-memory-memory-store.js";
 import type { MemoryStore } from "../services/memory/memory-store.js";
+import type { PostgresPools } from "../services/postgres/postgres-pools.js";
 import { FsSessionStore } from "../services/session/fs-session-store.js";
 import { InMemorySessionStore } from "../services/session/in-memory-session-store.js";
 import type { SessionStore } from "../services/session/session-store.js";
@@ -35,6 +41,8 @@ export interface State {
   bus: EventFanout;
   leases?: SessionLeases;
   leaseTtlMs?: number;
+  /** Bound on one session-log call of a run, in ms (`services.timeout_seconds`), for the run manager. */
+  storeTimeoutMs: number;
   /** Agent definitions in PostgreSQL (`services.agents.backend: postgres`); absent: the agents folders. */
   agentStore?: AgentStore;
   /** Closes stores, then the shared pools and connections. */
@@ -45,19 +53,39 @@ export interface State {
  * Builds every state service the config names (part of the composition root). Client libraries for
  * PostgreSQL, Redis and S3 are imported only when a service uses them, so simple mode starts fast.
  * PostgreSQL migrations run here (safe with many workers starting at once: an advisory lock).
- * Protocol tasks and API keys live beside the sessions: in PostgreSQL when sessions are, else in files.
+ * Protocol tasks and API keys live where `services.tasks` and `services.keys` say (by default beside
+ * the sessions: in PostgreSQL or memory when sessions are, else in files).
  * @throws PlutoError `BACKEND_UNAVAILABLE` when a configured server cannot be reached at start-up.
  */
 export async function buildState(config: PlutoConfig, log: RuntimeLog): Promise<State> {
   const closers: (() => Promise<void>)[] = [];
-  const { session, memory, artifacts, coordination, agents, jobs } = config.services;
+  const {
+    session,
+    memory,
+    artifacts,
+    coordination,
+    agents,
+    tasks: taskService,
+    keys,
+    jobs,
+  } = config.services;
+  const timeoutMs = config.services.timeoutMs;
 
   const postgres = await (async () => {
-    const urls = [session, memory, agents, jobs].filter((service) => service.backend === "postgres");
+    const urls = [session, memory, agents, taskService, keys, jobs].filter(
+      (service) => service.backend === "postgres",
+    );
     if (urls.length === 0) return undefined;
     const { PostgresPools } = await import("../services/postgres/postgres-pools.js");
     const { migratePostgres } = await import("../services/postgres/migrate-postgres.js");
-    const pools = new PostgresPools({ max: Math.max(...urls.map((service) => service.poolMax)), log });
+    const pools = new PostgresPools({
+      max: Math.max(...urls.map((service) => service.poolMax)),
+      // The server cancels a statement at the bound; the client gives up shortly after when it is silent.
+      statementTimeoutMs: timeoutMs,
+      queryTimeoutMs: timeoutMs + 2000,
+      connectionTimeoutMs: Math.min(5000, timeoutMs),
+      log,
+    });
     closers.push(() => pools.close());
     const migrated = new Set<string>();
     for (const service of urls) {
@@ -120,21 +148,8 @@ export async function buildState(config: PlutoConfig, log: RuntimeLog): Promise<
   }
 
   const artifactStore = await buildArtifactStore(artifacts, config.dataDir);
-  // Protocol tasks and API keys follow the session service: shared by every worker in complex mode.
-  let tasks: TaskStore;
-  let apiKeys: ApiKeyStore;
-  if (session.backend === "postgres") {
-    const { PostgresTaskStore } = await import("../services/postgres/postgres-task-store.js");
-    const { PostgresApiKeyStore } = await import("../services/postgres/postgres-api-key-store.js");
-    tasks = new PostgresTaskStore({ pool: postgres!.get(session.url), schema: session.schema });
-    apiKeys = new PostgresApiKeyStore({ pool: postgres!.get(session.url), schema: session.schema });
-  } else if (session.backend === "memory") {
-    tasks = new InMemoryTaskStore();
-    apiKeys = new InMemoryApiKeyStore();
-  } else {
-    tasks = new FsTaskStore({ dataDir: config.dataDir });
-    apiKeys = new FsApiKeyStore({ dataDir: config.dataDir });
-  }
+  const tasks = await buildTaskStore(taskService, config.dataDir, postgres);
+  const apiKeys = await buildApiKeyStore(keys, config.dataDir, postgres);
 
   let agentStore: AgentStore | undefined;
   if (agents.backend === "postgres") {
@@ -184,6 +199,7 @@ export async function buildState(config: PlutoConfig, log: RuntimeLog): Promise<
     apiKeys,
     jobs: jobStore,
     bus,
+    storeTimeoutMs: timeoutMs,
     async close() {
       await leases?.close?.();
       await bus.close?.();
@@ -213,6 +229,42 @@ async function buildArtifactStore(service: ArtifactServiceConfig, dataDir: strin
     case "s3": {
       const { createS3ArtifactStore } = await import("./build-s3.js");
       return createS3ArtifactStore(service);
+    }
+  }
+}
+
+async function buildTaskStore(
+  service: TaskServiceConfig,
+  dataDir: string,
+  postgres: PostgresPools | undefined,
+): Promise<TaskStore> {
+  switch (service.backend) {
+    case "memory":
+      return new InMemoryTaskStore();
+    case "filesystem":
+      return new FsTaskStore({ dataDir });
+    case "postgres": {
+      const { PostgresTaskStore } = await import("../services/postgres/postgres-task-store.js");
+      return new PostgresTaskStore({ pool: postgres!.get(service.url), schema: service.schema });
+    }
+  }
+}
+
+async function buildApiKeyStore(
+  service: KeyServiceConfig,
+  dataDir: string,
+  postgres: PostgresPools | undefined,
+): Promise<ApiKeyStore> {
+  const maxLoginLinksPerTenant = service.maxLoginLinksPerTenant;
+  switch (service.backend) {
+    case "memory":
+      return new InMemoryApiKeyStore({ maxLoginLinksPerTenant });
+    case "filesystem":
+      return new FsApiKeyStore({ dataDir, maxLoginLinksPerTenant });
+    case "postgres": {
+      const { PostgresApiKeyStore } = await import("../services/postgres/postgres-api-key-store.js");
+      const pool = postgres!.get(service.url);
+      return new PostgresApiKeyStore({ pool, schema: service.schema, maxLoginLinksPerTenant });
     }
   }
 }

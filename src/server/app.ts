@@ -9,6 +9,7 @@ import type { ApiKeyStore } from "../services/auth/api-key-store.js";
 import type { SessionStore } from "../services/session/session-store.js";
 import { InMemoryTaskStore } from "../services/task/in-memory-task-store.js";
 import type { TaskStore } from "../services/task/task-store.js";
+import type { McpServerPolicy } from "../tools/mcp/mcp-server-policy.js";
 import { a2aRoutes } from "./a2a/a2a-routes.js";
 import { adminRoutes } from "./admin/admin-routes.js";
 import type { AgentFolders } from "./admin/agent-folder-writer.js";
@@ -24,7 +25,16 @@ import type { AppEnv } from "./request-identity.js";
 import { agentRoutes } from "./routes/agent-routes.js";
 import { runRoutes } from "./routes/run-routes.js";
 import { sessionRoutes } from "./routes/session-routes.js";
+import { requestOriginGuard } from "./security/request-origin-guard.js";
+import { streamGuard } from "./streams/stream-guard.js";
+import { StreamLimiter } from "./streams/stream-limiter.js";
+import { SocketCredentials } from "./websocket/socket-credentials.js";
 import { websocketRoutes } from "./websocket/websocket-routes.js";
+
+/** Default of {@link AppOptions.maxStreams}: DESIGN.md's budget of 10,000 concurrent idle SSE streams. */
+export const DEFAULT_MAX_STREAMS = 10_000;
+/** Default of {@link AppOptions.slowReaderTimeoutMs}. */
+export const DEFAULT_SLOW_READER_TIMEOUT_MS = 30_000;
 
 /** What the HTTP API needs; built by `runtime.ts`. */
 export interface AppOptions {
@@ -44,8 +54,13 @@ export interface AppOptions {
    * agent (see docs/api-agent-protocol.md, "Which agent").
    */
   defaultAgent?: string;
-  /** Absolute URL clients reach this instance at, for A2A agent cards; else each request's origin. */
+  /**
+   * Absolute URL clients reach this instance at, for A2A agent cards and login links; else each request's
+   * origin (a `Host` the origin guard accepted). Its host is an accepted `Host` and `Origin`.
+   */
   publicUrl?: string;
+  /** `server.allowed_hosts`: further `Host` names the server answers to (see `security/allowed-hosts.ts`). */
+  allowedHosts?: readonly string[];
   /** Largest request body in bytes; larger bodies get 413. */
   maxBodyBytes: number;
   /** `server.auth.token`: when set, every route but health checks and agent cards needs a credential. */
@@ -62,10 +77,24 @@ export interface AppOptions {
    * agents there (validated as for folders), and `agentFolders` is this worker's local copy of it.
    */
   agentStore?: AgentStore;
+  /** MCP rules the admin API applies to agents it writes (docs/security.md). @default none allowed */
+  mcpPolicy?: McpServerPolicy;
   /** Requests per minute per tenant (token bucket); above it 429 `LIMIT_EXCEEDED` with Retry-After. Off when absent. */
   rateLimitPerMinute?: number;
   /** Runs a tenant may have queued or running at once through the HTTP APIs; above it 429. Off when absent. */
   maxConcurrentRunsPerTenant?: number;
+  /**
+   * Open streams (SSE responses and WebSockets) this process holds at once, all tenants together; above
+   * it 503 `SERVER_BUSY` with Retry-After. @default 10000
+   */
+  maxStreams?: number;
+  /** Open streams one tenant may hold in this process; above it 429 `LIMIT_EXCEEDED`. @default maxStreams */
+  maxStreamsPerTenant?: number;
+  /**
+   * Milliseconds a write to a stream may wait for a client that does not read before the connection is
+   * closed. @default 30000
+   */
+  slowReaderTimeoutMs?: number;
   /** True once start-up finished (for `/readyz`). */
   ready: () => boolean;
   /** Receives unexpected errors (they are hidden from clients). */
@@ -82,6 +111,14 @@ export function createApp(appOptions: AppOptions): Hono<AppEnv> {
   const options: AppOptions = { ...appOptions, runs: limits.runs };
   const app = new Hono<AppEnv>();
 
+  // Before everything else, health checks included (they are exempt from the Host check inside).
+  app.use(
+    "*",
+    requestOriginGuard({
+      ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
+      ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+    }),
+  );
   app.get("/healthz", (context) => context.json({ status: "ok" }));
   app.get("/readyz", (context) =>
     options.ready() ? context.json({ status: "ready" }) : context.json({ status: "starting" }, 503),
@@ -90,6 +127,7 @@ export function createApp(appOptions: AppOptions): Hono<AppEnv> {
   const auth = authenticate({
     ...(options.authToken === undefined ? {} : { token: options.authToken }),
     ...(options.apiKeys === undefined ? {} : { apiKeys: options.apiKeys }),
+    ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
   });
   app.use("*", (context, next) => (isPublicPath(context.req.path) ? next() : auth(context, next)));
   const appBodyLimit = bodyLimit({
@@ -107,6 +145,19 @@ export function createApp(appOptions: AppOptions): Hono<AppEnv> {
   if (limit !== undefined) {
     app.use("*", (context, next) => (isPublicPath(context.req.path) ? next() : limit(context, next)));
   }
+  const streams = streamGuard({
+    limiter: new StreamLimiter({
+      maxStreams: options.maxStreams ?? DEFAULT_MAX_STREAMS,
+      ...(options.maxStreamsPerTenant === undefined
+        ? {}
+        : { maxStreamsPerTenant: options.maxStreamsPerTenant }),
+    }),
+    slowReaderTimeoutMs: options.slowReaderTimeoutMs ?? DEFAULT_SLOW_READER_TIMEOUT_MS,
+  });
+  app.use("*", (context, next) => (isPublicPath(context.req.path) ? next() : streams(context, next)));
+  // Open WebSockets re-check the key that opened them, so revoking a key closes its sockets.
+  const credentials =
+    options.apiKeys === undefined ? undefined : new SocketCredentials({ apiKeys: options.apiKeys });
   if (options.apiKeys !== undefined) app.route("/", loginRoutes({ apiKeys: options.apiKeys }));
   app.route(
     "/api/v1/admin",
@@ -114,9 +165,13 @@ export function createApp(appOptions: AppOptions): Hono<AppEnv> {
       agents: options.agents,
       ...(options.agentFolders === undefined ? {} : { agentFolders: options.agentFolders }),
       ...(options.agentStore === undefined ? {} : { agentStore: options.agentStore }),
+      ...(options.mcpPolicy === undefined ? {} : { mcpPolicy: options.mcpPolicy }),
       ...(options.apiKeys === undefined ? {} : { apiKeys: options.apiKeys }),
       ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
-      onKeysChanged: () => auth.keysChanged(),
+      onKeysChanged: () => {
+        auth.keysChanged();
+        void credentials?.recheck();
+      },
     }),
   );
   const api = new Hono<AppEnv>();
@@ -124,7 +179,14 @@ export function createApp(appOptions: AppOptions): Hono<AppEnv> {
   api.route("/", runRoutes(options));
   api.route("/", sessionRoutes(options));
   // WebSocket transport of the same event stream (docs/websocket.md); needs startServer's `websocket`.
-  api.route("/", websocketRoutes(options));
+  api.route(
+    "/",
+    websocketRoutes({
+      ...options,
+      ...(limits.rate === undefined ? {} : { rate: limits.rate }),
+      ...(credentials === undefined ? {} : { credentials }),
+    }),
+  );
   app.route("/api/v1", api);
   app.route("/v1", openaiRoutes(options));
   app.route("/mcp", mcpRoutes(options));

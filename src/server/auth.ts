@@ -3,9 +3,10 @@ import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { PlutoError } from "../core/errors.js";
 import { DEFAULT_TENANT } from "../core/scope.js";
-import type { ApiKeyStore } from "../services/auth/api-key-store.js";
+import type { ApiKeyRecord, ApiKeyStore } from "../services/auth/api-key-store.js";
 import { verifyApiKey } from "../services/auth/api-keys.js";
 import type { AppEnv, RequestIdentity } from "./request-identity.js";
+import { isSafeMethod, requestSite } from "./security/request-site.js";
 
 /** Name of the cookie a one-time login link sets (HttpOnly, SameSite=Strict). */
 export const SESSION_COOKIE = "pluto_session";
@@ -18,6 +19,8 @@ export interface AuthenticateOptions {
   apiKeys?: ApiKeyStore;
   /** How long the "are there any keys" answer is cached, in ms. @default 1000 */
   keyCheckIntervalMs?: number;
+  /** `server.public_url`: its origin counts as this server's own for the cookie's origin check. */
+  publicUrl?: string;
 }
 
 /**
@@ -25,7 +28,11 @@ export interface AuthenticateOptions {
  * bootstrap token or a tenant API key — or from the login cookie, and stores it for the routes
  * (`identityOf`). Tokens in query strings are never read. When no token is configured and no API key
  * exists (simple mode on loopback), requests pass as the default tenant's admin.
- * Comparisons are constant-time over SHA-256 digests. @throws PlutoError `UNAUTHORIZED` (401).
+ * Comparisons are constant-time over SHA-256 digests.
+ * CSRF defence for the cookie (besides its SameSite=Strict): a request it authenticates with any method
+ * but GET, HEAD or OPTIONS must prove it comes from this server's own pages, by an `Origin` of this
+ * server or `Sec-Fetch-Site: same-origin` (`requestSite`); browsers send one of them on every such request.
+ * @throws PlutoError `UNAUTHORIZED` (401); `ORIGIN_NOT_ALLOWED` (403) for a cookie request without that proof.
  */
 export function authenticate(
   options: AuthenticateOptions,
@@ -64,9 +71,10 @@ export function authenticate(
         const usable =
           record !== undefined &&
           (bearer !== undefined ? kind === "api" : kind === "cookie") &&
-          (record.expiresAt === undefined || Date.parse(record.expiresAt) > Date.now());
+          isCredentialLive(record, Date.now());
         if (usable) identity = { tenant: record.tenant, role: record.role, keyId: record.id };
       }
+      if (identity !== undefined && bearer === undefined) checkCookieOrigin(context, options.publicUrl);
     }
     if (identity === undefined) {
       throw new PlutoError(
@@ -84,9 +92,29 @@ export function authenticate(
   });
 }
 
+/**
+ * True when a key record still authenticates at `now` (ms since the epoch): it exists, is not revoked
+ * and has not expired. Open WebSockets re-check their key with it (websocket/socket-credentials.ts).
+ */
+export function isCredentialLive(record: ApiKeyRecord | undefined, now: number): record is ApiKeyRecord {
+  return (
+    record !== undefined &&
+    record.revokedAt === undefined &&
+    (record.expiresAt === undefined || Date.parse(record.expiresAt) > now)
+  );
+}
+
 /** Bearer-token check for a single fixed token (kept for route groups that need only the bootstrap token). */
 export function bearerAuth(token: string): MiddlewareHandler {
   return authenticate({ token }) as unknown as MiddlewareHandler;
+}
+
+function checkCookieOrigin(context: Context<AppEnv>, publicUrl: string | undefined): void {
+  if (isSafeMethod(context.req.method) || requestSite(context, publicUrl) === "same") return;
+  throw new PlutoError(
+    "ORIGIN_NOT_ALLOWED",
+    "A request that changes state with the pluto_session cookie must come from this server's own pages (an Origin header of this server, or Sec-Fetch-Site: same-origin). Browsers send it; other clients should use `Authorization: Bearer <API key>` instead of the cookie.",
+  );
 }
 
 function digest(value: string): Buffer {

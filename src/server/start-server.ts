@@ -1,6 +1,8 @@
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
+import type { ServerTimeouts } from "../config/pluto-config.js";
 import { PlutoError } from "../core/errors.js";
+import { drainUnreadBody } from "./unread-body-drain.js";
 import type { WebSocketTransport } from "./websocket/websocket-server.js";
 
 /** A listening HTTP server. */
@@ -17,9 +19,22 @@ export function isLoopbackHost(host: string): boolean {
   return host === "localhost" || host === "::1" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
+/** Defaults of `server.timeouts` (docs/configuration.md). */
+export const DEFAULT_SERVER_TIMEOUTS: ServerTimeouts = {
+  headersMs: 10_000,
+  requestMs: 120_000,
+  keepAliveMs: 5_000,
+  maxConnections: 20_000,
+};
+
 /**
  * Listens with `app` on `host:port` (port 0 picks a free one).
  * Binding a non-loopback address without an auth token is refused (issue "v0.1 core", HTTP).
+ * `timeouts` (default {@link DEFAULT_SERVER_TIMEOUTS}) become Node's `headersTimeout` (checked every
+ * second at most, so slow-header clients are cut close to it), `requestTimeout` (the whole request;
+ * answered 408 and closed), `keepAliveTimeout` and `maxConnections` (further connections are closed at
+ * once). None of them limits a response, so SSE streams and WebSockets live on. An answer sent before
+ * its body was read reaches the client (`drainUnreadBody`).
  * @throws PlutoError `CONFIG_INVALID` for that case; the listen error (e.g. EADDRINUSE) with a fix otherwise.
  */
 export async function startServer(
@@ -28,6 +43,8 @@ export async function startServer(
     host: string;
     port: number;
     authToken?: string;
+    /** `server.timeouts`. @default DEFAULT_SERVER_TIMEOUTS */
+    timeouts?: ServerTimeouts;
     /** Accept WebSocket upgrades (`createWebSocketServer`); the app's `/api/v1/ws` route uses it. */
     websocket?: WebSocketTransport;
   },
@@ -38,12 +55,24 @@ export async function startServer(
       `Refusing to listen on ${options.host} without authentication: anyone on the network could run your agents. Set server.auth.token in pluto.yaml (e.g. token: \${PLUTO_TOKEN}) or bind 127.0.0.1.`,
     );
   }
+  const timeouts = options.timeouts ?? DEFAULT_SERVER_TIMEOUTS;
   const server = createAdaptorServer({
     fetch: app.fetch,
     hostname: options.host,
     port: options.port,
+    serverOptions: {
+      headersTimeout: timeouts.headersMs,
+      // Node wants the request timeout no shorter than the headers timeout (0 turns it off).
+      requestTimeout: timeouts.requestMs === 0 ? 0 : Math.max(timeouts.requestMs, timeouts.headersMs),
+      keepAliveTimeout: timeouts.keepAliveMs,
+      // Node checks both timeouts on this interval (30 s by default), so a short one would be overrun.
+      connectionsCheckingInterval: Math.min(1_000, timeouts.headersMs),
+    },
     ...(options.websocket === undefined ? {} : { websocket: { server: options.websocket.server } }),
   });
+  server.maxConnections = timeouts.maxConnections;
+  // Before the app's listener, so the drain is set up before any answer can finish.
+  server.prependListener("request", (request, response) => drainUnreadBody(request, response));
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       reject(

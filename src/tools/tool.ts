@@ -29,5 +29,12 @@ export interface Tool {
   name: string;
   description: string;
   inputSchema: Record<string, unknown>;
+  /**
+   * Milliseconds the executor waits for one call before recording it as timed out and moving on,
+   * whether or not the tool honours `context.signal`. `Infinity` for a tool that bounds its own calls
+   * (MCP tools: a per-request timeout reset on progress); the run's `max_run_seconds` still applies.
+   * @default the agent's `spec.limits.tool_timeout_seconds` (60 s)
+   */
+  timeoutMs?: number;
   execute(input: unknown, context: ToolContext): Promise<ToolOutput>;
 }

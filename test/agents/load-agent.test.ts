@@ -56,7 +56,7 @@ describe("loadAgent: valid agents", () => {
       systemPrompt: "You are Bot.",
       instructions: "Be brief.",
       parameters: {},
-      limits: { maxSteps: 20, maxRunSeconds: 600, maxToolResultChars: 20000 },
+      limits: { maxSteps: 20, maxRunSeconds: 600, maxToolResultChars: 20000, toolTimeoutSeconds: 60 },
       tools: {
         builtins: ["memory_write", "memory_search", "read_skill", "artifact_write", "artifact_read"],
         mcpServers: [],
@@ -79,7 +79,7 @@ spec:
   system_prompt: prompts/persona.md
   instructions: prompts/how.md
   parameters: { temperature: 0.5, max_output_tokens: 2048 }
-  limits: { max_steps: 5, max_run_seconds: 30, max_tool_result_chars: 1000 }
+  limits: { max_steps: 5, max_run_seconds: 30, max_tool_result_chars: 1000, tool_timeout_seconds: 2.5 }
   tools:
     builtin: [read_skill]
     mcp:
@@ -92,6 +92,8 @@ spec:
         url: https://mcp.example.com/mcp
         headers: { Authorization: Bearer x }
         timeout_seconds: 2.5
+      - name: shared
+        server: files
   skills:
     paths: [skills, more]
     exclude: [beta]
@@ -117,7 +119,7 @@ spec:
       systemPrompt: "P",
       instructions: "H",
       parameters: { temperature: 0.5, maxOutputTokens: 2048 },
-      limits: { maxSteps: 5, maxRunSeconds: 30, maxToolResultChars: 1000 },
+      limits: { maxSteps: 5, maxRunSeconds: 30, maxToolResultChars: 1000, toolTimeoutSeconds: 2.5 },
       memory: { enabled: false },
     });
     expect(agent?.tools).toEqual({
@@ -139,6 +141,7 @@ spec:
           headers: { Authorization: "Bearer x" },
           timeoutMs: 2500,
         },
+        { name: "shared", transport: "catalog", server: "files" },
       ],
     });
     expect(agent?.skills).toEqual([
@@ -253,13 +256,28 @@ describe("loadAgent: each rule broken in turn", () => {
     expect(diagnostic.fix).toContain("a whole number greater than 0");
   });
 
+  it("a tool timeout that is not a positive number of seconds up to a day is refused with its line", async () => {
+    for (const value of ["0", "-1", "90000", "soon"]) {
+      const yaml = agentYaml(`  model: openai/gpt-5-mini\n  limits:\n    tool_timeout_seconds: ${value}\n`);
+      const diagnostic = only(await problems(yaml), "tool_timeout_seconds");
+      expect(diagnostic, value).toMatchObject({
+        file: file(),
+        line: 8,
+        path: "spec.limits.tool_timeout_seconds",
+      });
+      expect(diagnostic.fix, value).not.toBe("");
+    }
+  });
+
   it("unknown key with the closest valid key suggested", async () => {
     const yaml = agentYaml("  model: openai/gpt-5-mini\n  limits:\n    max_step: 5\n");
     const diagnostic = only(await problems(yaml), "Unknown key");
     expect(diagnostic).toMatchObject({ file: file(), line: 8, column: 5, path: "spec.limits.max_step" });
     expect(diagnostic.message).toBe('Unknown key "max_step" in spec.limits.');
     expect(diagnostic.fix).toContain('Did you mean "max_steps"?');
-    expect(diagnostic.fix).toContain("Valid keys here: max_steps, max_run_seconds, max_tool_result_chars.");
+    expect(diagnostic.fix).toContain(
+      "Valid keys here: max_steps, max_run_seconds, max_tool_result_chars, tool_timeout_seconds.",
+    );
   });
 
   it("unknown key that belongs one level down, and camelCase spelling", async () => {
@@ -286,6 +304,37 @@ describe("loadAgent: each rule broken in turn", () => {
     const diagnostic = only(await problems(yaml), "both");
     expect(diagnostic).toMatchObject({ file: file(), line: 9, column: 9, path: "spec.tools.mcp[0]" });
     expect(diagnostic.fix).toContain("not both");
+  });
+
+  it("mcp server from the catalogue: only name and server, nothing of a transport", async () => {
+    const yaml = agentYaml(
+      "  model: openai/gpt-5-mini\n  tools:\n    mcp:\n      - name: files\n        server: files\n        args: [x]\n      - name: both\n        server: files\n        url: http://localhost:1/mcp\n",
+    );
+    const diagnostics = await problems(yaml);
+    expect(only(diagnostics, "does not apply to a catalogue server")).toMatchObject({
+      line: 11,
+      path: "spec.tools.mcp[0].args",
+    });
+    expect(only(diagnostics, 'has both "url" and "server"')).toMatchObject({ line: 12 });
+  });
+
+  it("mcp server naming a catalogue entry pluto.yaml does not have", async () => {
+    const directory = await sandbox.agent(
+      withPrompts(
+        agentYaml(
+          "  model: openai/gpt-5-mini\n  tools:\n    mcp:\n      - name: files\n        server: file\n",
+        ),
+      ),
+    );
+    const result = await loadAgent(directory, { providerNames: [], mcpServerNames: ["files", "web"] });
+    expect(result.agent).toBeUndefined();
+    const diagnostic = only(result.diagnostics, "not in mcp_servers");
+    expect(diagnostic).toMatchObject({ line: 10, path: "spec.tools.mcp[0].server" });
+    expect(diagnostic.fix).toContain('Did you mean "files"?');
+    const unchecked = await loadAgent(directory, { providerNames: [] });
+    expect(unchecked.agent?.tools.mcpServers).toEqual([
+      { name: "files", transport: "catalog", server: "file" },
+    ]);
   });
 
   it("mcp server with neither command nor url, and stdio keys on an http server", async () => {

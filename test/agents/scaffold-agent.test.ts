@@ -27,7 +27,7 @@ describe("scaffoldAgent", () => {
     expect(result.agent).toMatchObject({
       name: "helper",
       model: "openai/gpt-5-mini",
-      limits: { maxSteps: 20, maxRunSeconds: 600, maxToolResultChars: 20000 },
+      limits: { maxSteps: 20, maxRunSeconds: 600, maxToolResultChars: 20000, toolTimeoutSeconds: 60 },
       memory: { enabled: true },
     });
     expect(result.agent?.systemPrompt).toContain("You are helper");
@@ -70,6 +70,7 @@ describe("scaffoldAgent", () => {
       "max_steps",
       "max_run_seconds",
       "max_tool_result_chars",
+      "tool_timeout_seconds",
       "tools",
       "builtin",
       "mcp",
@@ -79,6 +80,7 @@ describe("scaffoldAgent", () => {
       "cwd",
       "url",
       "headers",
+      "server",
       "timeout_seconds",
       "skills",
       "paths",

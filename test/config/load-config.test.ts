@@ -48,10 +48,23 @@ describe("loadConfig defaults", () => {
         artifacts: { backend: "filesystem" },
         coordination: { backend: "local" },
         agents: { backend: "filesystem" },
+        tasks: { backend: "filesystem" },
+        keys: { backend: "filesystem", maxLoginLinksPerTenant: 100 },
         jobs: { backend: "filesystem" },
+        timeoutMs: 30_000,
       },
       providers: {},
-      server: { host: "127.0.0.1", port: 7400, auth: {}, maxBodyBytes: 1_048_576, limits: {} },
+      server: {
+        host: "127.0.0.1",
+        port: 7400,
+        auth: {},
+        maxBodyBytes: 1_048_576,
+        allowedHosts: [],
+        timeouts: { headersMs: 10_000, requestMs: 120_000, keepAliveMs: 5_000, maxConnections: 20_000 },
+        limits: { streams: 10_000, slowReaderTimeoutMs: 30_000 },
+      },
+      mcpServers: {},
+      security: { network: { allow: [], deny: [] }, tenants: {} },
       retry: { maxRetries: 3, maxDelayMs: 8000 },
     });
     expect(config.file).toBeUndefined();
@@ -85,7 +98,10 @@ services:
   artifacts: { backend: s3, bucket: pluto-artifacts, endpoint: "http://127.0.0.1:9000", force_path_style: true }
   coordination: { backend: redis, url: "redis://cache:6379", lease_ttl_ms: 5000 }
   agents: { backend: postgres, url: "postgres://pluto@db:5432/pluto", schema: defs, pool_max: 3 }
-  jobs: { backend: memory }
+  tasks: { backend: postgres, url: "postgres://pluto@db:5432/tasks" }
+  keys: { max_login_links_per_tenant: 5 }
+  jobs: { backend: postgres, url: "postgres://pluto@db:5432/jobs", schema: work, pool_max: 2 }
+  timeout_seconds: 12
 providers:
   openai: { api_key: sk-1, api: chat }
   anthropic: {}
@@ -103,7 +119,9 @@ server:
   max_body_bytes: 2048
   public_url: https://pluto.example.test/
   default_agent: assistant
-  limits: { requests_per_minute: 600, concurrent_runs_per_tenant: 8 }
+  allowed_hosts: [pluto.internal, "*.agents.example.test"]
+  timeouts: { headers_ms: 5000, request_ms: 0, keep_alive_ms: 65000, max_connections: 500 }
+  limits: { requests_per_minute: 600, concurrent_runs_per_tenant: 8, streams: 500, streams_per_tenant: 50, slow_reader_timeout_ms: 5000 }
 retry: { max_retries: 0, max_delay_ms: 100 }
 `);
     const config = await loadConfig({ cwd, env: {} });
@@ -124,7 +142,16 @@ retry: { max_retries: 0, max_delay_ms: 100 }
         },
         coordination: { backend: "redis", url: "redis://cache:6379", prefix: "pluto", leaseTtlMs: 5000 },
         agents: { backend: "postgres", url: "postgres://pluto@db:5432/pluto", schema: "defs", poolMax: 3 },
-        jobs: { backend: "memory" },
+        tasks: { backend: "postgres", url: "postgres://pluto@db:5432/tasks", schema: "pluto", poolMax: 10 },
+        keys: {
+          backend: "postgres",
+          url: "postgres://pluto@db:5432/pluto",
+          schema: "agents",
+          poolMax: 4,
+          maxLoginLinksPerTenant: 5,
+        },
+        jobs: { backend: "postgres", url: "postgres://pluto@db:5432/jobs", schema: "work", poolMax: 2 },
+        timeoutMs: 12_000,
       },
       providers: {
         openai: { type: "openai", apiKey: "sk-1", api: "chat", headers: {} },
@@ -143,8 +170,18 @@ retry: { max_retries: 0, max_delay_ms: 100 }
         maxBodyBytes: 2048,
         publicUrl: "https://pluto.example.test",
         defaultAgent: "assistant",
-        limits: { requestsPerMinute: 600, concurrentRunsPerTenant: 8 },
+        allowedHosts: ["pluto.internal", "*.agents.example.test"],
+        timeouts: { headersMs: 5000, requestMs: 0, keepAliveMs: 65_000, maxConnections: 500 },
+        limits: {
+          requestsPerMinute: 600,
+          concurrentRunsPerTenant: 8,
+          streams: 500,
+          streamsPerTenant: 50,
+          slowReaderTimeoutMs: 5000,
+        },
       },
+      mcpServers: {},
+      security: { network: { allow: [], deny: [] }, tenants: {} },
       retry: { maxRetries: 0, maxDelayMs: 100 },
     });
   });
@@ -310,7 +347,7 @@ describe("loadConfig errors", () => {
     );
   });
 
-  it("services.jobs: filesystem by default, memory or postgres with its url, refusing other keys", async () => {
+  it("services.jobs: filesystem, memory or postgres with its url, refusing other keys", async () => {
     await writeConfig("services:\n  jobs: { backend: postgres, url: ${DATABASE_URL}, schema: work }\n");
     const config = await loadConfig({ cwd, env: { DATABASE_URL: "postgres://root@127.0.0.1:5432/test" } });
     expect(config.services.jobs).toEqual({
@@ -338,6 +375,135 @@ describe("loadConfig errors", () => {
     expect(unknown.find((diagnostic) => diagnostic.path === "services.jobs.backend")?.message).toContain(
       "available in this version of Pluto are filesystem, memory, postgres",
     );
+  });
+
+  it("with coordination: redis, tasks, keys and jobs left in per-worker files are refused with file, line and fix", async () => {
+    const file = await writeConfig(
+      [
+        "services:",
+        "  session: { backend: redis, url: redis://cache:6379 }",
+        "  coordination:",
+        "    backend: redis",
+        "    url: redis://cache:6379",
+        "",
+      ].join("\n"),
+    );
+    const diagnostics = diagnosticsOf(await configError());
+    const shared = diagnostics.filter((diagnostic) => diagnostic.path === "services.coordination.backend");
+    expect(shared).toHaveLength(3);
+    expect(shared[0]).toMatchObject({
+      file,
+      line: 4,
+      message: expect.stringContaining("protocol tasks in filesystem"),
+    });
+    expect(shared[1]?.message).toContain(
+      "API keys and login links in filesystem would be separate in every worker",
+    );
+    expect(shared[1]?.fix).toContain("keys: { backend: postgres");
+    expect(shared[2]?.message).toContain("durable jobs in filesystem would be separate in every worker");
+    expect(shared[2]?.fix).toContain("jobs: { backend: postgres");
+
+    // An explicit per-worker choice is refused at its own line; postgres is accepted.
+    await writeConfig(
+      [
+        "services:",
+        "  session: { backend: redis, url: redis://cache:6379 }",
+        "  coordination: { backend: redis, url: redis://cache:6379 }",
+        "  tasks: { backend: postgres, url: postgres://db/pluto }",
+        "  jobs: { backend: postgres, url: postgres://db/pluto }",
+        "  keys:",
+        "    backend: memory",
+        "",
+      ].join("\n"),
+    );
+    const explicit = diagnosticsOf(await configError());
+    expect(explicit).toHaveLength(1);
+    expect(explicit[0]).toMatchObject({ path: "services.keys.backend", line: 7 });
+    await writeConfig(
+      [
+        "services:",
+        "  session: { backend: redis, url: redis://cache:6379 }",
+        "  coordination: { backend: redis, url: redis://cache:6379 }",
+        "  tasks: { backend: postgres, url: postgres://db/pluto }",
+        "  keys: { backend: postgres, url: postgres://db/pluto, schema: auth }",
+        "  jobs: { backend: postgres, url: postgres://db/pluto }",
+        "",
+      ].join("\n"),
+    );
+    const config = await loadConfig({ cwd, env: {} });
+    expect(config.services.keys).toEqual({
+      backend: "postgres",
+      url: "postgres://db/pluto",
+      schema: "auth",
+      poolMax: 10,
+      maxLoginLinksPerTenant: 100,
+    });
+  });
+
+  it("with coordination: redis, jobs follow a postgres session and are refused in files or memory at their own line", async () => {
+    const sharedSession = [
+      "services:",
+      "  session: { backend: postgres, url: postgres://db/pluto, schema: shared }",
+      "  coordination: { backend: redis, url: redis://cache:6379 }",
+    ];
+    await writeConfig([...sharedSession, ""].join("\n"));
+    const followed = await loadConfig({ cwd, env: {} });
+    expect(followed.services.jobs).toEqual({
+      backend: "postgres",
+      url: "postgres://db/pluto",
+      schema: "shared",
+      poolMax: 10,
+    });
+    for (const backend of ["filesystem", "memory"]) {
+      const file = await writeConfig([...sharedSession, "  jobs:", `    backend: ${backend}`, ""].join("\n"));
+      const diagnostics = diagnosticsOf(await configError());
+      expect(diagnostics).toHaveLength(1);
+      expect(diagnostics[0]).toMatchObject({
+        file,
+        path: "services.jobs.backend",
+        line: 5,
+        message: expect.stringContaining(`durable jobs in ${backend} would be separate in every worker`),
+        fix: expect.stringContaining("jobs: { backend: postgres"),
+      });
+    }
+    // Without redis coordination one process owns the data directory, so files stay allowed.
+    await writeConfig(
+      "services:\n  session: { backend: postgres, url: postgres://db/pluto }\n  jobs: { backend: filesystem }\n",
+    );
+    expect((await loadConfig({ cwd, env: {} })).services.jobs).toEqual({ backend: "filesystem" });
+  });
+
+  it("tasks, keys and jobs follow a postgres or memory session by default; a url needs an explicit backend", async () => {
+    await writeConfig("services:\n  session: { backend: memory }\n");
+    const memory = await loadConfig({ cwd, env: {} });
+    expect(memory.services.tasks).toEqual({ backend: "memory" });
+    expect(memory.services.keys).toEqual({ backend: "memory", maxLoginLinksPerTenant: 100 });
+    expect(memory.services.jobs).toEqual({ backend: "memory" });
+    await writeConfig("services:\n  keys:\n    url: postgres://db/pluto\n  timeout_seconds: 0\n");
+    const diagnostics = diagnosticsOf(await configError());
+    expect(diagnostics.find((diagnostic) => diagnostic.path === "services.keys.url")).toMatchObject({
+      line: 3,
+      message: expect.stringContaining("needs an explicit backend"),
+    });
+    expect(diagnostics.find((diagnostic) => diagnostic.path === "services.timeout_seconds")).toMatchObject({
+      line: 4,
+    });
+  });
+
+  it("server.allowed_hosts takes host names, not URLs or ports; timeouts are bounded", async () => {
+    await writeConfig(
+      "server:\n  allowed_hosts:\n    - pluto.example.com\n    - https://pluto.example.com\n  timeouts: { headers_ms: 5 }\n",
+    );
+    const diagnostics = diagnosticsOf(await configError());
+    expect(diagnostics.find((diagnostic) => diagnostic.path === "server.allowed_hosts[1]")).toMatchObject({
+      line: 4,
+    });
+    expect(
+      diagnostics.find((diagnostic) => diagnostic.path === "server.allowed_hosts[1]")?.message,
+    ).toContain("without scheme or port");
+    expect(diagnostics.find((diagnostic) => diagnostic.path === "server.timeouts.headers_ms")).toMatchObject({
+      line: 5,
+    });
   });
 
   it("bad fsync value", async () => {
@@ -399,6 +565,58 @@ providers:
 });
 
 describe("docs/configuration.md", () => {
+  it("mcp_servers and security: resolved, and every mistake named with its line", async () => {
+    await writeConfig(
+      "mcp_servers:\n  files:\n    command: npx\n    args: [x]\n    cwd: tools\n    tenants: [acme]\n  web:\n    url: https://mcp.example.com/mcp\n    timeout_seconds: 5\nsecurity:\n  network:\n    allow: [10.20.0.0/16, mcp.corp.example]\n  tenants:\n    acme:\n      allow_mcp_commands: true\n",
+    );
+    const config = await loadConfig({ cwd, env: {} });
+    expect(config.mcpServers).toEqual({
+      files: {
+        name: "files",
+        transport: "stdio",
+        command: "npx",
+        args: ["x"],
+        env: {},
+        cwd: path.join(cwd, "tools"),
+        timeoutMs: 60_000,
+        tenants: ["acme"],
+      },
+      web: {
+        name: "web",
+        transport: "http",
+        url: "https://mcp.example.com/mcp",
+        headers: {},
+        timeoutMs: 5000,
+      },
+    });
+    expect(config.security).toEqual({
+      network: { allow: ["10.20.0.0/16", "mcp.corp.example"], deny: [] },
+      tenants: { acme: { allowMcpCommands: true } },
+    });
+
+    const file = await writeConfig(
+      "mcp_servers:\n  both:\n    command: x\n    url: https://a.example/\n  web:\n    url: https://a.example/\n    cwd: /tmp\nsecurity:\n  network:\n    deny: [10.0.0.0/33]\n  tenants:\n    acme:\n      allow_commands: true\n",
+    );
+    const diagnostics = diagnosticsOf(await configError());
+    expect(diagnostics.find((diagnostic) => diagnostic.path === "mcp_servers.both")).toMatchObject({
+      file,
+      line: 3,
+      message: expect.stringContaining('has both "command" and "url"'),
+    });
+    expect(diagnostics.find((diagnostic) => diagnostic.path === "mcp_servers.web.cwd")).toMatchObject({
+      line: 7,
+    });
+    expect(diagnostics.find((diagnostic) => diagnostic.path === "security.network.deny[0]")).toMatchObject({
+      line: 10,
+      message: expect.stringContaining("CIDR"),
+    });
+    expect(
+      diagnostics.find((diagnostic) => diagnostic.path?.startsWith("security.tenants.acme")),
+    ).toMatchObject({
+      line: 13,
+    });
+  });
+
   it("its complete example loads", async () => {
     const docs = await readFile(path.resolve(import.meta.dirname, "../../docs/configuration.md"), "utf8");
     const example = /## A complete example\n\n```yaml\n([\s\S]*?)```/.exec(docs)?.[1];

@@ -25,11 +25,26 @@ export function keyRecord(id: string, overrides: Partial<ApiKeyRecord> = {}, min
   };
 }
 
+/** Options a contract factory passes on to the store it builds. */
+export interface ApiKeyStoreFactoryOptions {
+  maxLoginLinksPerTenant?: number;
+}
+
+/** A login link of `tenant` created at `minute` that expires 10 minutes later. */
+function loginLink(id: string, tenant: string, minute: number): ApiKeyRecord {
+  const expires = new Date(Date.parse("2025-01-01T00:00:00.000Z") + (minute + 10) * 60_000).toISOString();
+  return keyRecord(id, { tenant, kind: "login", expiresAt: expires }, minute);
+}
+
 /**
  * Registers the {@link ApiKeyStore} contract: every backend (in-memory, filesystem, PostgreSQL, …) must
- * pass it unchanged. `factory` is called before each test and must return an empty store.
+ * pass it unchanged. `factory` is called before each test (without options) and must return an empty
+ * store; the login-link tests call it again with a small `maxLoginLinksPerTenant`.
  */
-export function describeApiKeyStoreContract(name: string, factory: () => Promise<ApiKeyStoreFixture>): void {
+export function describeApiKeyStoreContract(
+  name: string,
+  factory: (options?: ApiKeyStoreFactoryOptions) => Promise<ApiKeyStoreFixture>,
+): void {
   describe(`ApiKeyStore contract: ${name}`, () => {
     let fixture: ApiKeyStoreFixture;
     let store: ApiKeyStore;
@@ -153,6 +168,46 @@ export function describeApiKeyStoreContract(name: string, factory: () => Promise
         expect(await store.list(hostile)).toEqual([]);
       }
       expect(await store.list()).toEqual([keyRecord("k1")]);
+    });
+
+    it("caps live login links per tenant with LIMIT_EXCEEDED; other tenants, API keys and used links do not count", async () => {
+      const limited = await factory({ maxLoginLinksPerTenant: 3 });
+      try {
+        const keys = limited.store;
+        for (const id of ["l1", "l2", "l3"]) await keys.insert(loginLink(id, "acme", 1));
+        const refused = await rejection(keys.insert(loginLink("l4", "acme", 2)));
+        expect(refused.code).toBe("LIMIT_EXCEEDED");
+        expect(refused.message).toContain("max_login_links_per_tenant");
+        expect(refused.details).toEqual({ tenant: "acme", limit: 3 });
+        expect(await keys.get("l4")).toBeUndefined();
+        await keys.insert(loginLink("g1", "globex", 2));
+        await keys.insert(keyRecord("api1", { tenant: "acme" }, 2));
+        // A used link (revoked by the exchange) frees its place and is removed at the next insert.
+        expect(await keys.revoke("l1", "2025-01-01T00:02:30.000Z")).toBe(true);
+        await keys.insert(loginLink("l5", "acme", 3));
+        expect(await keys.get("l1")).toBeUndefined();
+        expect((await keys.list("acme")).map((record) => record.id).sort()).toEqual([
+          "api1",
+          "l2",
+          "l3",
+          "l5",
+        ]);
+      } finally {
+        await limited.store.close?.();
+        await limited.cleanup();
+      }
+    });
+
+    it("removes expired login links and cookies on insert, and keeps revoked API keys", async () => {
+      await store.insert(loginLink("old-login", "acme", 0));
+      await store.insert(
+        keyRecord("old-cookie", { kind: "cookie", expiresAt: "2025-01-01T00:05:00.000Z" }, 1),
+      );
+      await store.insert(keyRecord("old-api", { revokedAt: "2025-01-01T00:03:00.000Z" }, 2));
+      await store.insert(loginLink("live-login", "acme", 5));
+      // Inserted at minute 12: the first link (expired at minute 10) and the cookie go; the rest stays.
+      await store.insert(keyRecord("new-api", {}, 12));
+      expect((await store.list()).map((record) => record.id)).toEqual(["old-api", "live-login", "new-api"]);
     });
 
     it("works with createApiKey and verifyApiKey: a created token verifies until revoked", async () => {

@@ -123,12 +123,15 @@ describe("export/import round trip: filesystem → PostgreSQL/Redis/S3 → files
         ].join("\n"),
     },
     {
-      name: "sessions in Redis with Redis coordination, memory and artifacts on files",
+      name: "sessions in Redis with Redis coordination, tasks, keys and jobs in PostgreSQL, memory and artifacts on files",
       config: (): string =>
         [
           "services:",
           `  session: { backend: redis, url: "${redisUrl}", prefix: ${prefix} }`,
           `  coordination: { backend: redis, url: "${redisUrl}", prefix: ${prefix} }`,
+          `  tasks: { backend: postgres, url: "${postgresUrl}", schema: ${schema} }`,
+          `  keys: { backend: postgres, url: "${postgresUrl}", schema: ${schema} }`,
+          `  jobs: { backend: postgres, url: "${postgresUrl}", schema: ${schema} }`,
           "",
         ].join("\n"),
     },

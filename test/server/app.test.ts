@@ -98,7 +98,12 @@ describe("HTTP app: health and agents", () => {
       labels: { team: "core" },
       model: "scripted/test-model",
       fallback_models: ["openai/gpt-5-mini"],
-      limits: { max_steps: 20, max_run_seconds: 600, max_tool_result_chars: 20_000 },
+      limits: {
+        max_steps: 20,
+        max_run_seconds: 600,
+        max_tool_result_chars: 20_000,
+        tool_timeout_seconds: 60,
+      },
       tools: { builtin: ["memory_write"], mcp: [{ name: "fs", transport: "stdio" }] },
       skills: [{ name: "pdf", description: "PDF forms." }],
     });

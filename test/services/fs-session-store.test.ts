@@ -125,7 +125,7 @@ describe("FsSessionStore on disk", () => {
     expect(lines.map((line) => line.type)).toEqual(["session", "text-delta"]);
   });
 
-  it("reports a corrupt line in the middle as SESSION_CORRUPT naming the file and line", async () => {
+  it("reports a corrupt line in the middle as SESSION_CORRUPT naming the session, line and relative file, never the absolute path", async () => {
     await open().append(key, [textEvent("a"), textEvent("b"), textEvent("c")], { expectedSeq: 0 });
     const path = open().pathOf(key);
     const lines = (await readFile(path, "utf8")).split("\n");
@@ -133,8 +133,12 @@ describe("FsSessionStore on disk", () => {
     await writeFile(path, lines.join("\n"));
     const error = await rejection(open().read(key));
     expect(error.code).toBe("SESSION_CORRUPT");
-    expect(error.details).toEqual({ file: path, line: 3 });
-    expect(error.message).toContain(`${path} line 3`);
+    expect(error.details).toEqual({ agent: key.agent, session: key.session, line: 3 });
+    expect(error.message).toContain(
+      `Session "${key.session}" of agent "${key.agent}" has a broken log: line 3`,
+    );
+    expect(error.message).toContain(`sessions/${key.agent}/${key.session}.jsonl under the data directory`);
+    expect(JSON.stringify(error.toJSON())).not.toContain(dataDir);
     expect((await open().read(key, { after: 2 })).map((event) => event.seq)).toEqual([3]);
   });
 
@@ -146,7 +150,7 @@ describe("FsSessionStore on disk", () => {
     await writeFile(path, lines.join("\n"));
     const error = await rejection(open().append(key, [textEvent("c")], { expectedSeq: 1 }));
     expect(error.code).toBe("SESSION_CORRUPT");
-    expect(error.details).toEqual({ file: path, line: 2 });
+    expect(error.details).toEqual({ agent: key.agent, session: key.session, line: 2 });
   });
 
   it("refuses a header from a newer format version", async () => {

@@ -10,7 +10,7 @@ export type AgentFixtureOverrides = Partial<Omit<AgentDefinition, "limits" | "me
 
 /**
  * A valid, fully resolved {@link AgentDefinition} for tests: agent `test-agent`, model
- * `scripted/test-model`, the documented default limits (20 steps, 600 s, 20000 chars), no tools, no
+ * `scripted/test-model`, the documented default limits (20 steps, 600 s, 20000 chars, 60 s per tool call), no tools, no
  * skills, memory on. `directory` points below the OS temp dir and is never created.
  */
 export function agentFixture(overrides: AgentFixtureOverrides = {}): AgentDefinition {
@@ -29,7 +29,13 @@ export function agentFixture(overrides: AgentFixtureOverrides = {}): AgentDefini
     tools: { builtins: [], mcpServers: [] },
     skills: [],
     ...rest,
-    limits: { maxSteps: 20, maxRunSeconds: 600, maxToolResultChars: 20_000, ...limits },
+    limits: {
+      maxSteps: 20,
+      maxRunSeconds: 600,
+      maxToolResultChars: 20_000,
+      toolTimeoutSeconds: 60,
+      ...limits,
+    },
     memory: { enabled: true, ...memory },
   };
 }

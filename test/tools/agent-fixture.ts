@@ -12,7 +12,7 @@ export function agentFixture(overrides: Partial<AgentDefinition> = {}): AgentDef
     systemPrompt: "",
     instructions: "",
     parameters: {},
-    limits: { maxSteps: 20, maxRunSeconds: 600, maxToolResultChars: 20_000 },
+    limits: { maxSteps: 20, maxRunSeconds: 600, maxToolResultChars: 20_000, toolTimeoutSeconds: 60 },
     tools: {
       builtins: ["memory_write", "memory_search", "read_skill", "artifact_write", "artifact_read"],
       mcpServers: [],

@@ -34,6 +34,38 @@ describe("artifact_write and artifact_read", () => {
     expect((await artifacts.get(scope, "notes"))?.info.mediaType).toBe("text/plain");
   });
 
+  it("replaces what a tool wrote, but never an artifact a user or the operator supplied", async () => {
+    const artifacts = new InMemoryArtifactStore();
+    const write = createArtifactWriteTool({ artifacts });
+    await write.execute({ name: "draft.md", content: "v1" }, toolContext(scope));
+    const again = await write.execute({ name: "draft.md", content: "v2" }, toolContext(scope));
+    expect(again.isError).toBeUndefined();
+    expect(new TextDecoder().decode((await artifacts.get(scope, "draft.md"))?.body)).toBe("v2");
+
+    // As the Agent Protocol upload route and an operator's own file store them: no toolCallId.
+    await artifacts.put(scope, "tasks/t1/a1/report.csv", "a,b\n1,2\n", {
+      metadata: { taskId: "t1", artifactId: "a1", session: "s1" },
+    });
+    await artifacts.put(scope, "handbook", "operator text");
+    for (const [name, original, suggestion] of [
+      ["tasks/t1/a1/report.csv", "a,b\n1,2\n", "tasks/t1/a1/report.edited.csv"],
+      ["handbook", "operator text", "handbook.edited"],
+    ] as const) {
+      const refused = await write.execute({ name, content: "model text" }, toolContext(scope));
+      expect(refused.isError, name).toBe(true);
+      expect(refused.content, name).toContain("cannot be replaced");
+      expect(refused.content, name).toContain(suggestion);
+      expect(refused.details, name).toEqual({ name, protected: true });
+      expect(new TextDecoder().decode((await artifacts.get(scope, name))?.body), name).toBe(original);
+    }
+    // A new name beside the protected one is fine.
+    const beside = await write.execute(
+      { name: "tasks/t1/a1/report.edited.csv", content: "x" },
+      toolContext(scope),
+    );
+    expect(beside.isError).toBeUndefined();
+  });
+
   it("rejects hostile names with a clear tool error and writes nothing", async () => {
     const artifacts = new InMemoryArtifactStore();
     const write = createArtifactWriteTool({ artifacts });

@@ -10,6 +10,7 @@ import { agentFixture } from "./agent-fixture.js";
 import { referenceServer, removeDir, tempDir, toolContext } from "./tool-test-support.js";
 
 const scope = scopeOf("assistant");
+const operator = { tenant: "default", trust: "operator" } as const;
 
 function memoryServer(root: string, name = "memory", extraArgs: string[] = []): McpStdioServerSpec {
   return {
@@ -52,7 +53,10 @@ describe("McpPool", () => {
       tools: { builtins: ["memory_search"], mcpServers: [memoryServer(root), missing] },
     });
     try {
-      const [first, concurrent] = await Promise.all([pool.connect(agent), pool.connect(agent)]);
+      const [first, concurrent] = await Promise.all([
+        pool.connect(agent, operator),
+        pool.connect(agent, operator),
+      ]);
       expect(first.servers).toEqual([{ name: "memory", transport: "stdio", tools: expect.any(Number) }]);
       expect(first.failures.map((failure) => failure.server)).toEqual(["missing"]);
       expect(concurrent.tools).toEqual(first.tools);
@@ -74,17 +78,17 @@ describe("McpPool", () => {
       const graph = await toolset.tools.get("memory__read_graph")?.execute({}, toolContext(scope));
       expect(graph?.content).toContain("likes tea");
 
-      const again = await pool.connect(agent);
+      const again = await pool.connect(agent, operator);
       expect(again.tools[0]).toBe(first.tools[0]);
       expect(logs.filter((line) => line.startsWith("error:"))).toHaveLength(1);
 
       clock = 31_000;
-      await pool.connect(agent);
+      await pool.connect(agent, operator);
       expect(logs.filter((line) => line.startsWith("error:"))).toHaveLength(2);
     } finally {
       await pool.close();
     }
-    await expect(pool.connect(agent)).rejects.toThrow("The MCP pool is closed");
+    await expect(pool.connect(agent, operator)).rejects.toThrow("The MCP pool is closed");
   });
 
   it("reconnects when the spec changes or the server exits, and closes servers no longer listed", async () => {
@@ -104,6 +108,7 @@ describe("McpPool", () => {
     try {
       const first = await pool.connect(
         agentFixture({ directory, tools: { builtins: [], mcpServers: [exitsSoon] } }),
+        operator,
       );
       expect(first.servers).toHaveLength(1);
       const firstTool = first.tools[0];
@@ -112,6 +117,7 @@ describe("McpPool", () => {
       expect(dead?.isError).toBe(true);
       const second = await pool.connect(
         agentFixture({ directory, tools: { builtins: [], mcpServers: [exitsSoon] } }),
+        operator,
       );
       expect(second.servers).toHaveLength(1);
       expect(second.tools[0]).not.toBe(firstTool);
@@ -119,13 +125,16 @@ describe("McpPool", () => {
       const spec = memoryServer(root, "mem2");
       const third = await pool.connect(
         agentFixture({ directory, tools: { builtins: [], mcpServers: [spec] } }),
+        operator,
       );
       const changed = await pool.connect(
         agentFixture({ directory, tools: { builtins: [], mcpServers: [{ ...spec, timeoutMs: 9_000 }] } }),
+        operator,
       );
       expect(changed.tools[0]).not.toBe(third.tools[0]);
       const removed = await pool.connect(
         agentFixture({ directory, tools: { builtins: [], mcpServers: [] } }),
+        operator,
       );
       expect(removed.tools).toEqual([]);
       await new Promise((done) => setTimeout(done, 100));

@@ -97,7 +97,9 @@ describe("createToolset", () => {
     const memory = new InMemoryMemoryStore();
     const artifacts = new InMemoryArtifactStore();
     const toolset = createToolset({
-      agent: agentFixture({ limits: { maxSteps: 20, maxRunSeconds: 600, maxToolResultChars: 500 } }),
+      agent: agentFixture({
+        limits: { maxSteps: 20, maxRunSeconds: 600, maxToolResultChars: 500, toolTimeoutSeconds: 60 },
+      }),
       scope,
       memory,
       artifacts,

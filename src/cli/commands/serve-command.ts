@@ -34,15 +34,22 @@ export async function serveCommand(
     tasks: runtime.tasks,
     apiKeys: runtime.apiKeys,
     agentFolders: runtime.agents,
+    mcpPolicy: runtime.mcpPolicy,
     ...(runtime.agentStore === undefined ? {} : { agentStore: runtime.agentStore }),
     ...(settings.publicUrl === undefined ? {} : { publicUrl: settings.publicUrl }),
     ...(settings.defaultAgent === undefined ? {} : { defaultAgent: settings.defaultAgent }),
+    allowedHosts: settings.allowedHosts,
     ...(settings.limits.requestsPerMinute === undefined
       ? {}
       : { rateLimitPerMinute: settings.limits.requestsPerMinute }),
     ...(settings.limits.concurrentRunsPerTenant === undefined
       ? {}
       : { maxConcurrentRunsPerTenant: settings.limits.concurrentRunsPerTenant }),
+    maxStreams: settings.limits.streams,
+    ...(settings.limits.streamsPerTenant === undefined
+      ? {}
+      : { maxStreamsPerTenant: settings.limits.streamsPerTenant }),
+    slowReaderTimeoutMs: settings.limits.slowReaderTimeoutMs,
     maxBodyBytes: runtime.config.server.maxBodyBytes,
     ready: () => ready,
     onUnexpectedError: (error) =>
@@ -55,6 +62,7 @@ export async function serveCommand(
       host: options.host ?? runtime.config.server.host,
       port,
       ...(authToken === undefined ? {} : { authToken }),
+      timeouts: settings.timeouts,
       // `GET /api/v1/ws` (docs/websocket.md): frames are limited like request bodies.
       websocket: createWebSocketServer({ maxPayloadBytes: runtime.config.server.maxBodyBytes }),
     });

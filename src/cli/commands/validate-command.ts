@@ -17,6 +17,7 @@ export async function validateCommand(
   options: { path: string | undefined },
 ): Promise<number> {
   let providerNames: string[] = [];
+  let mcpServerNames: string[] = [];
   let agentsDir = resolve(io.cwd, ".pluto/agents");
   try {
     const config = await loadConfig({
@@ -25,6 +26,7 @@ export async function validateCommand(
       ...(globals.config ? { file: globals.config } : {}),
     });
     providerNames = Object.keys(config.providers);
+    mcpServerNames = Object.keys(config.mcpServers);
     agentsDir = config.agentsDir;
     if (config.file !== undefined) io.stdout.write(`✓ ${relative(io.cwd, config.file) || config.file}\n`);
   } catch (error) {
@@ -60,7 +62,7 @@ export async function validateCommand(
 
   let failed = 0;
   for (const folder of folders) {
-    const result = await loadAgent(folder, { providerNames });
+    const result = await loadAgent(folder, { providerNames, mcpServerNames });
     const errors = result.diagnostics.filter(isErrorDiagnostic);
     for (const diagnostic of result.diagnostics) io.stderr.write(`${format(diagnostic, io.cwd)}\n`);
     if (errors.length === 0) io.stdout.write(`✓ ${relative(io.cwd, folder) || folder}\n`);

@@ -8,6 +8,7 @@ import { assertSafeName } from "../../core/names.js";
 import type { Scope } from "../../core/scope.js";
 import type { TaskStore } from "../../services/task/task-store.js";
 import type { AppOptions } from "../app.js";
+import { requestOrigin } from "../login/request-origin.js";
 import { identityOf } from "../request-identity.js";
 import { A2aTaskStore } from "./a2a-task-store.js";
 import { agentCard, instanceCard, legacyAgentCard } from "./agent-card.js";
@@ -58,7 +59,8 @@ export function a2aRoutes(options: A2aRoutesOptions): Hono {
     ...(options.onUnexpectedError === undefined ? {} : { onUnexpectedError: options.onUnexpectedError }),
   });
   const cardOptions = (context: Context) => ({
-    baseUrl: (options.publicUrl ?? new URL(context.req.url).origin).replace(/\/+$/, ""),
+    // Without public_url the URLs follow `Host`, which the app's origin guard has checked.
+    baseUrl: requestOrigin(context, options.publicUrl).replace(/\/+$/, ""),
     authRequired: options.authRequired === true,
   });
   const agentOf = async (context: Context): Promise<{ scope: Scope; agent: AgentDefinition }> => {
@@ -89,14 +91,17 @@ export function a2aRoutes(options: A2aRoutesOptions): Hono {
       );
     }
     const card = instanceCard(await options.agents.get(name, tenant), agents, cardOptions(context));
-    return cardResponse(context, card, legacyPath);
+    return cardResponse(context, card, { legacyPath, varyHost: options.publicUrl === undefined });
   };
   routes.get("/.well-known/agent-card.json", (context) => instance(context, false));
   routes.get("/.well-known/agent.json", (context) => instance(context, true));
 
   const perAgent = async (context: Context, legacyPath: boolean) => {
     const { agent } = await agentOf(context);
-    return cardResponse(context, agentCard(agent, cardOptions(context)), legacyPath);
+    return cardResponse(context, agentCard(agent, cardOptions(context)), {
+      legacyPath,
+      varyHost: options.publicUrl === undefined,
+    });
   };
   routes.get("/a2a/:agent/.well-known/agent-card.json", (context) => perAgent(context, false));
   routes.get("/a2a/:agent/.well-known/agent.json", (context) => perAgent(context, true));
@@ -119,16 +124,22 @@ export function a2aRoutes(options: A2aRoutesOptions): Hono {
 
 /**
  * Serves a card: the v1.0 ProtoJSON (`AgentCard.toJSON`) for `A2A-Version` 1.0, else the v0.3 form;
- * with a weak `ETag` (304 on `If-None-Match`), `Vary: A2A-Version` and five minutes of caching.
+ * with a weak `ETag` (304 on `If-None-Match`), `Vary: A2A-Version` (plus `Host` when the card's URLs come
+ * from it, `varyHost`) and five minutes of caching.
  */
-function cardResponse(context: Context, card: AgentCard, legacyPath: boolean): Response {
+function cardResponse(
+  context: Context,
+  card: AgentCard,
+  options: { legacyPath: boolean; varyHost: boolean },
+): Response {
+  const { legacyPath } = options;
   const version = context.req.header(A2A_VERSION_HEADER);
   const legacy = legacyPath || isLegacyVersion(version ?? "0.3");
   const body = JSON.stringify(legacy ? legacyAgentCard(card) : AgentCard.toJSON(card));
   const etag = `W/"${createHash("sha256").update(body).digest("hex").slice(0, 16)}"`;
   const headers = {
     etag,
-    vary: A2A_VERSION_HEADER,
+    vary: options.varyHost ? `${A2A_VERSION_HEADER}, Host` : A2A_VERSION_HEADER,
     "cache-control": "public, max-age=300",
   };
   if (context.req.header("if-none-match") === etag) return new Response(null, { status: 304, headers });

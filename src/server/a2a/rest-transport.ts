@@ -140,7 +140,7 @@ function route(
   }
   const task = /^\/tasks\/([^/:]+)(:cancel|:subscribe|\/pushNotificationConfigs(?:\/[^/]+)?)?$/.exec(path);
   if (task !== null) {
-    const id = decodeURIComponent(task[1] ?? "");
+    const id = decodeTaskId(task[1] ?? "");
     const suffix = task[2];
     if (suffix === undefined && method === "GET") {
       return async ({ context }) => {
@@ -167,6 +167,20 @@ function route(
     }
   }
   throw new NotFound(method, path);
+}
+
+/**
+ * A task id from the path, percent-decoded (Hono leaves `%2F` and malformed sequences as they are).
+ * @throws RequestMalformedError (400 `INVALID_ARGUMENT`) when the id is not valid percent-encoded UTF-8
+ */
+function decodeTaskId(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new RequestMalformedError(
+      `The task id ${JSON.stringify(raw.slice(0, 80))} is not valid percent-encoded UTF-8; encode task ids with encodeURIComponent.`,
+    );
+  }
 }
 
 /** A path this binding does not serve. */

@@ -2,14 +2,16 @@ import path from "node:path";
 import { Hono } from "hono";
 import { z } from "zod";
 import { loadAgent } from "../../agents/load-agent.js";
+import { relativeDiagnostic } from "../../agents/relative-diagnostic.js";
 import { PlutoError } from "../../core/errors.js";
 import { assertSafeName } from "../../core/names.js";
 import type { AgentStore } from "../../services/agents/agent-store.js";
+import type { McpServerPolicy } from "../../tools/mcp/mcp-server-policy.js";
 import type { AppOptions } from "../app.js";
 import { readJsonBody } from "../request-body.js";
 import { identityOf } from "../request-identity.js";
 import { readAgentFiles } from "./agent-files.js";
-import { type AgentFolders, AgentFolderWriter, relativeDiagnostic } from "./agent-folder-writer.js";
+import { type AgentFolders, AgentFolderWriter } from "./agent-folder-writer.js";
 import { AgentStoreWriter } from "./agent-store-writer.js";
 
 const FilesSchema = z.record(z.string(), z.string());
@@ -29,6 +31,8 @@ export interface AdminAgentRoutesOptions {
    * is then the local copy of the store (`TenantAgents` with an `AgentFolderSync` source) and is required.
    */
   store?: AgentStore;
+  /** MCP rules for tenant-written agents (docs/security.md). @default `createMcpServerPolicy()` (none allowed) */
+  mcpPolicy?: McpServerPolicy;
 }
 
 /**
@@ -38,8 +42,9 @@ export interface AdminAgentRoutesOptions {
  * - `POST /agents` `{ name, files }` → 201 (400 `BAD_REQUEST` when it exists);
  * - `PUT /agents/{name}` `{ files }` → 201 when created, 200 when replaced;
  * - `DELETE /agents/{name}` → 204.
- * Writes are validated like `pluto validate` (422 `AGENT_INVALID` with `details.diagnostics`) and take
- * effect at once (see `AgentFolderWriter`).
+ * Writes are validated like `pluto validate` (422 `AGENT_INVALID` with `details.diagnostics`), their MCP
+ * servers checked against the tenant rules (400 `BAD_REQUEST`, see docs/security.md), and take effect at
+ * once (see `AgentFolderWriter`).
  */
 export function adminAgentRoutes(options: AdminAgentRoutesOptions): Hono {
   const routes = new Hono();
@@ -47,8 +52,8 @@ export function adminAgentRoutes(options: AdminAgentRoutesOptions): Hono {
     options.folders === undefined
       ? undefined
       : options.store === undefined
-        ? new AgentFolderWriter(options.folders)
-        : new AgentStoreWriter(options.folders, options.store);
+        ? new AgentFolderWriter(options.folders, options.mcpPolicy)
+        : new AgentStoreWriter(options.folders, options.store, options.mcpPolicy);
   const foldersOrFail = (): { folders: AgentFolders; writer: AgentFolderWriter | AgentStoreWriter } => {
     if (options.folders === undefined || writer === undefined) {
       throw new PlutoError(

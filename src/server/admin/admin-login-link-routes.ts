@@ -41,6 +41,8 @@ export function adminLoginLinkRoutes(options: AdminLoginLinkRoutesOptions): Hono
       now: (options.now ?? (() => new Date()))(),
     });
     options.onKeysChanged?.();
+    // Without public_url the link follows `Host` (checked by the app's origin guard): caches must key on it.
+    if (options.publicUrl === undefined) context.header("Vary", "Host");
     const url = `${requestOrigin(context, options.publicUrl)}/login?token=${encodeURIComponent(token)}`;
     return context.json({ url, expires_at: record.expiresAt }, 201);
   });

@@ -14,6 +14,8 @@ export interface AdminRoutesOptions {
   agentFolders?: AgentFolders;
   /** Store of agent definitions (`services.agents.backend: postgres`); see `AdminAgentRoutesOptions.store`. */
   agentStore?: AppOptions["agentStore"];
+  /** MCP rules for agents written here; see `AdminAgentRoutesOptions.mcpPolicy`. */
+  mcpPolicy?: AppOptions["mcpPolicy"];
   /** Key store; without it the key and login-link routes answer 404. */
   apiKeys?: AppOptions["apiKeys"];
   /** Base URL for login links; default: the request's scheme and `Host`. */
@@ -36,6 +38,7 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<AppEnv> {
       agents: options.agents,
       ...(options.agentFolders === undefined ? {} : { folders: options.agentFolders }),
       ...(options.agentStore === undefined ? {} : { store: options.agentStore }),
+      ...(options.mcpPolicy === undefined ? {} : { mcpPolicy: options.mcpPolicy }),
     }),
   );
   if (options.apiKeys !== undefined) {

@@ -1,6 +1,7 @@
 import type { Dirent } from "node:fs";
 import { lstat, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { TENANT_WRITTEN_MARKER } from "../../agents/agent-trust.js";
 import { PlutoError } from "../../core/errors.js";
 import { assertSafePath, isSafeName } from "../../core/names.js";
 
@@ -112,6 +113,8 @@ export async function readAgentFiles(folder: string): Promise<ReadAgentFilesResu
     entries.sort((left, right) => (left.name < right.name ? -1 : left.name > right.name ? 1 : 0));
     for (const entry of entries) {
       const file = relative === "" ? entry.name : `${relative}/${entry.name}`;
+      // The trust marker is the server's, not one of the agent's files (the writer adds it back).
+      if (file === TENANT_WRITTEN_MARKER) continue;
       if (!isSafeName(entry.name)) {
         omitted.push(file);
         continue;

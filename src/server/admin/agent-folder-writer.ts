@@ -1,13 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { TENANT_WRITTEN_MARKER } from "../../agents/agent-trust.js";
 import { loadAgent } from "../../agents/load-agent.js";
+import { relativeDiagnostic } from "../../agents/relative-diagnostic.js";
 import type { Diagnostic } from "../../core/diagnostic.js";
 import { isErrorDiagnostic } from "../../core/diagnostic.js";
 import { PlutoError } from "../../core/errors.js";
 import { assertSafeName } from "../../core/names.js";
 import { KeyedLock } from "../../services/fs/keyed-lock.js";
+import { createMcpServerPolicy, type McpServerPolicy } from "../../tools/mcp/mcp-server-policy.js";
 import { type AgentFiles, checkAgentFiles } from "./agent-files.js";
+import { assertAgentMcpServersAllowed } from "./check-agent-mcp-servers.js";
 
 /** The agents folders the admin API manages (`TenantAgents` provides all three). */
 export interface AgentFolders {
@@ -37,13 +41,18 @@ export const STAGING_PREFIX = ".staging-";
  * `<agents folder>/.staging-<random>/` (the same filesystem as the live folder, so renames are atomic;
  * the leading dot keeps it out of agent listings) and is removed afterwards, whatever happens.
  * Changes to one agent are serialised within this process; across processes the last writer wins.
+ * Every folder it writes holds `TENANT_WRITTEN_MARKER`, so runs treat it as tenant-trust
+ * (docs/security.md), and its MCP servers must pass the tenant rules (`checkMcpServer`) to be written.
  */
 export class AgentFolderWriter {
   readonly #folders: AgentFolders;
+  readonly #policy: McpServerPolicy;
   readonly #lock = new KeyedLock();
 
-  constructor(folders: AgentFolders) {
+  /** @param policy the MCP rules for tenant-written agents. @default `createMcpServerPolicy()` (none allowed) */
+  constructor(folders: AgentFolders, policy: McpServerPolicy = createMcpServerPolicy()) {
     this.#folders = folders;
+    this.#policy = policy;
   }
 
   /**
@@ -51,7 +60,9 @@ export class AgentFolderWriter {
    * then swaps it in: the live folder is renamed aside, the new one renamed in, the old one removed,
    * and the cached agent invalidated so the next request uses the new definition.
    * @returns whether the agent existed before, and the load's warnings (paths relative to the agent folder).
-   * @throws PlutoError `INVALID_NAME`, `BAD_REQUEST` and `PAYLOAD_TOO_LARGE` from the checks;
+   * @throws PlutoError `INVALID_NAME`, `BAD_REQUEST` and `PAYLOAD_TOO_LARGE` from the checks; `BAD_REQUEST`
+   *   with `details.diagnostics` for an MCP server tenant-written agents may not use (a `command`, a `cwd`
+   *   outside the folder, a private URL, an unknown catalogue name);
    *   `BAD_REQUEST` with `details.exists` in `create` mode when the agent exists; `AGENT_INVALID` (422)
    *   with `details.diagnostics` (paths relative to the agent folder) when the agent does not load.
    */
@@ -79,6 +90,10 @@ export class AgentFolderWriter {
           await mkdir(path.dirname(target), { recursive: true });
           await writeFile(target, text, { flag: "wx" });
         }
+        await writeFile(
+          path.join(candidate, TENANT_WRITTEN_MARKER),
+          `${JSON.stringify({ tenant: options.tenant })}\n`,
+        );
         const result = await loadAgent(candidate, { providerNames: this.#folders.providerNames });
         const diagnostics = result.diagnostics.map((diagnostic) => relativeDiagnostic(diagnostic, candidate));
         if (result.agent === undefined || diagnostics.some(isErrorDiagnostic)) {
@@ -95,6 +110,12 @@ export class AgentFolderWriter {
             { details: { agent: name, diagnostics } },
           );
         }
+        await assertAgentMcpServersAllowed({
+          tenant: options.tenant,
+          agent: result.agent,
+          agentYaml: options.files["agent.yaml"] ?? "",
+          policy: this.#policy,
+        });
         const aside = path.join(staging, `${name}.old`);
         if (existed) await rename(live, aside);
         try {
@@ -139,25 +160,4 @@ export class AgentFolderWriter {
 
 async function exists(file: string): Promise<boolean> {
   return (await lstat(file).catch(() => undefined)) !== undefined;
-}
-
-/**
- * A diagnostic as a tenant may see it: `file` relative to the agent folder (`/`-separated), and the
- * folder's absolute path removed from the message and fix, so no server path leaks.
- */
-export function relativeDiagnostic(diagnostic: Diagnostic, folder: string): Diagnostic {
-  const relative = path.relative(folder, diagnostic.file);
-  const file =
-    relative === ""
-      ? "."
-      : relative.startsWith("..") || path.isAbsolute(relative)
-        ? path.basename(diagnostic.file)
-        : relative;
-  const scrub = (text: string) => text.split(`${folder}${path.sep}`).join("").split(folder).join(".");
-  return {
-    ...diagnostic,
-    file: file.split(path.sep).join("/"),
-    message: scrub(diagnostic.message),
-    fix: scrub(diagnostic.fix),
-  };
 }

@@ -2,17 +2,14 @@ import { randomBytes } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { loadAgent } from "../../agents/load-agent.js";
+import { relativeDiagnostic } from "../../agents/relative-diagnostic.js";
 import type { Diagnostic } from "../../core/diagnostic.js";
 import { isPlutoError, PlutoError } from "../../core/errors.js";
 import { assertSafeName, isSafeName } from "../../core/names.js";
 import type { AgentStore } from "../../services/agents/agent-store.js";
+import type { McpServerPolicy } from "../../tools/mcp/mcp-server-policy.js";
 import type { AgentFiles } from "./agent-files.js";
-import {
-  type AgentFolders,
-  AgentFolderWriter,
-  relativeDiagnostic,
-  STAGING_PREFIX,
-} from "./agent-folder-writer.js";
+import { type AgentFolders, AgentFolderWriter, STAGING_PREFIX } from "./agent-folder-writer.js";
 
 /** What {@link AgentStoreWriter.read} returns (the body of `GET /api/v1/admin/agents/{name}`). */
 export interface StoredAgentView {
@@ -35,10 +32,13 @@ export interface StoredAgentView {
 export class AgentStoreWriter {
   readonly #folders: AgentFolders;
   readonly #store: AgentStore;
+  readonly #policy: McpServerPolicy | undefined;
 
-  constructor(folders: AgentFolders, store: AgentStore) {
+  /** @param policy the MCP rules for tenant-written agents (see `AgentFolderWriter`). */
+  constructor(folders: AgentFolders, store: AgentStore, policy?: McpServerPolicy) {
     this.#folders = folders;
     this.#store = store;
+    this.#policy = policy;
   }
 
   /**
@@ -57,11 +57,10 @@ export class AgentStoreWriter {
   }): Promise<{ created: boolean; diagnostics: Diagnostic[] }> {
     const name = assertSafeName("agent", options.name);
     const { diagnostics } = await this.#withStaging(options.tenant, (scratch) =>
-      new AgentFolderWriter({
-        directoryOf: () => scratch,
-        invalidate: () => {},
-        providerNames: this.#folders.providerNames,
-      }).write({ tenant: options.tenant, name, files: options.files, mode: "replace" }),
+      new AgentFolderWriter(
+        { directoryOf: () => scratch, invalidate: () => {}, providerNames: this.#folders.providerNames },
+        this.#policy,
+      ).write({ tenant: options.tenant, name, files: options.files, mode: "replace" }),
     );
     let created: boolean;
     try {

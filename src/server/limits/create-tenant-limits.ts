@@ -24,6 +24,8 @@ export interface CreateTenantLimitsOptions {
 export function createTenantLimits(options: CreateTenantLimitsOptions): {
   runs: RunManager;
   middleware: MiddlewareHandler<AppEnv> | undefined;
+  /** The request-rate limiter, for WebSocket messages (each counts as a request); absent without a rate limit. */
+  rate?: TenantRateLimiter;
 } {
   const perMinute = options.rateLimitPerMinute;
   const maxRuns = options.maxConcurrentRunsPerTenant;
@@ -31,6 +33,7 @@ export function createTenantLimits(options: CreateTenantLimitsOptions): {
   const runLimiter = maxRuns !== undefined && maxRuns > 0 ? new TenantRunLimiter(maxRuns) : undefined;
   if (rate === undefined && runLimiter === undefined) return { runs: options.runs, middleware: undefined };
   return {
+    ...(rate === undefined ? {} : { rate }),
     runs: runLimiter === undefined ? options.runs : runLimiter.wrap(options.runs),
     middleware: tenantLimits({
       ...(rate === undefined ? {} : { rate }),

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { hasJsonRpcMethod, peekJsonBody } from "./peek-json-body.js";
 
 /** Paths whose POST always starts a run. */
 const RUN_PATHS = [
@@ -17,9 +18,6 @@ const RUN_METHODS = new Set([
   "tools/call",
 ]);
 
-/** Largest body peeked at to find a JSON-RPC method (bigger bodies are not inspected). */
-const PEEK_MAX_CHARS = 1_048_576;
-
 /**
  * True when the request will start an agent run: `POST /api/v1/agents/{agent}/runs`,
  * `POST /v1/chat/completions`, Agent Protocol steps (`/ap/v1/…/steps` and the `/api/v1` alias), the
@@ -32,24 +30,5 @@ export async function isRunStartRequest(context: Context): Promise<boolean> {
   const path = context.req.path;
   if (RUN_PATHS.some((pattern) => pattern.test(path))) return true;
   if (!path.startsWith("/a2a/") && !path.startsWith("/mcp/")) return false;
-  let text: string;
-  try {
-    text = await context.req.raw.clone().text();
-  } catch {
-    return false;
-  }
-  if (text.length > PEEK_MAX_CHARS) return false;
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return false;
-  }
-  const calls = Array.isArray(body) ? body : [body];
-  return calls.some(
-    (call) =>
-      typeof call === "object" &&
-      call !== null &&
-      RUN_METHODS.has(String((call as { method?: unknown }).method)),
-  );
+  return hasJsonRpcMethod(await peekJsonBody(context), RUN_METHODS);
 }

@@ -28,24 +28,9 @@ export interface TenantLimitsOptions {
 export function tenantLimits(options: TenantLimitsOptions): MiddlewareHandler<AppEnv> {
   return async (context, next) => {
     const tenant = identityOf(context).tenant;
-    const decision = options.rate?.take(tenant);
-    if (decision !== undefined && !decision.allowed) {
-      return limitResponse(
-        context,
-        new PlutoError(
-          "LIMIT_EXCEEDED",
-          `Too many requests for this tenant (the limit is ${options.rate?.perMinute} per minute). Retry after ${decision.retryAfterSeconds} s, or ask the operator to raise the limit.`,
-          {
-            details: {
-              limit: "requests_per_minute",
-              max: options.rate?.perMinute,
-              retry_after_seconds: decision.retryAfterSeconds,
-            },
-            retryable: true,
-          },
-        ),
-        decision.retryAfterSeconds,
-      );
+    const refused = options.rate === undefined ? undefined : rateRefusal(options.rate, tenant);
+    if (refused !== undefined) {
+      return limitResponse(context, refused, refused.details?.retry_after_seconds as number);
     }
     if (options.runs?.full(tenant) === true && (await isRunStartRequest(context))) {
       return limitResponse(
@@ -66,6 +51,28 @@ export function tenantLimits(options: TenantLimitsOptions): MiddlewareHandler<Ap
     }
     return undefined;
   };
+}
+
+/**
+ * Takes one request from `tenant`'s rate bucket; returns the `LIMIT_EXCEEDED` error to answer when the
+ * bucket is empty (`details`: `limit: "requests_per_minute"`, `max`, `retry_after_seconds`), else
+ * `undefined`. HTTP requests and WebSocket messages both go through it.
+ */
+export function rateRefusal(rate: TenantRateLimiter, tenant: string): PlutoError | undefined {
+  const decision = rate.take(tenant);
+  if (decision.allowed) return undefined;
+  return new PlutoError(
+    "LIMIT_EXCEEDED",
+    `Too many requests for this tenant (the limit is ${rate.perMinute} per minute, WebSocket messages included). Retry after ${decision.retryAfterSeconds} s, or ask the operator to raise the limit.`,
+    {
+      details: {
+        limit: "requests_per_minute",
+        max: rate.perMinute,
+        retry_after_seconds: decision.retryAfterSeconds,
+      },
+      retryable: true,
+    },
+  );
 }
 
 function limitResponse(context: Context, error: PlutoError, retryAfterSeconds: number): Response {

@@ -12,7 +12,9 @@ export function requestIsHttps(context: Context): boolean {
 
 /**
  * The origin clients use to reach this server (`https://pluto.example.com`): `publicUrl`'s origin when
- * given, else the request's scheme (see {@link requestIsHttps}) and `Host` header.
+ * given, else the request's scheme (see {@link requestIsHttps}) and `Host` header, which the app's origin
+ * guard (`security/request-origin-guard.ts`) has already checked. A response built from the latter must
+ * carry `Vary: Host`.
  */
 export function requestOrigin(context: Context, publicUrl?: string): string {
   if (publicUrl !== undefined) return new URL(publicUrl).origin;

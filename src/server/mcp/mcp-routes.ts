@@ -6,7 +6,6 @@ import { assertSafeName } from "../../core/names.js";
 import type { AppOptions } from "../app.js";
 import { tokenUnlessAuthenticated } from "../openai/token-unless-authenticated.js";
 import { identityOf } from "../request-identity.js";
-import { isLoopbackHost } from "../start-server.js";
 import { createAgentMcpServer } from "./agent-mcp-server.js";
 
 /** What the MCP routes need from the app (a subset of `AppOptions`). */
@@ -34,26 +33,14 @@ export type McpRoutesOptions = Pick<
  * Errors before MCP starts use Pluto's HTTP error format: an unknown agent 404 `AGENT_NOT_FOUND`, a
  * hostile name 400 `INVALID_NAME`. Authentication is the app's (or `options.auth`'s), with
  * `Authorization: Bearer <authToken>` required when nothing authenticated the request before; agents,
- * sessions and artifacts belong to the caller's tenant. A request vouched for by no credential (no token
- * configured, no API key used) must name a loopback `Host`, else 401: this stops DNS-rebinding attacks
- * from web pages, which the specification requires servers to guard against.
+ * sessions and artifacts belong to the caller's tenant. DNS-rebinding and cross-origin requests, which
+ * the specification requires servers to guard against, are refused before these routes by the app's
+ * origin guard (`security/request-origin-guard.ts`): mount that too when mounting these routes alone.
  */
 export function mcpRoutes(options: McpRoutesOptions): Hono {
   const routes = new Hono();
   if (options.auth !== undefined) routes.use("*", options.auth);
   routes.use("*", tokenUnlessAuthenticated(options.authToken));
-  routes.use("*", async (context, next) => {
-    // A request that no credential vouches for must name a loopback host: a web page that rebinds its
-    // own DNS name to 127.0.0.1 reaches this server under that name, never under "localhost".
-    const vouched = options.authToken !== undefined || identityOf(context).keyId !== undefined;
-    if (!vouched && !isLoopbackHost(new URL(context.req.url).hostname)) {
-      throw new PlutoError(
-        "UNAUTHORIZED",
-        "MCP requests without credentials are accepted only for a loopback Host (localhost, 127.0.0.1, [::1]). Set server.auth.token in pluto.yaml (or use an API key) to serve MCP on other names.",
-      );
-    }
-    await next();
-  });
   routes.use(
     "*",
     bodyLimit({

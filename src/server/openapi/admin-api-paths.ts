@@ -110,7 +110,8 @@ export function registerAdminApiPaths(builder: OpenApiBuilder): void {
     path: "/api/v1/admin/agents",
     operationId: "adminCreateAgent",
     summary: "Create an agent from its files",
-    description: "Validated like `pluto validate`; takes effect without a restart.",
+    description:
+      "Validated like `pluto validate`; takes effect without a restart. MCP servers the tenant may not use (an own `command`, a `cwd` outside the folder, a private `url`, an unknown catalogue `server`) answer 400 (docs/security.md).",
     tags,
     request: { body: body("AdminCreateAgentBody", CreateAgentBody) },
     responses: {

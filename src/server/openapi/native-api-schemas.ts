@@ -52,10 +52,11 @@ export const AgentDetailResponse = z.object({
     max_steps: z.number().int(),
     max_run_seconds: z.number(),
     max_tool_result_chars: z.number().int(),
+    tool_timeout_seconds: z.number(),
   }),
   tools: z.object({
     builtin: z.array(z.string()),
-    mcp: z.array(z.object({ name: z.string(), transport: z.enum(["stdio", "http"]) })),
+    mcp: z.array(z.object({ name: z.string(), transport: z.enum(["stdio", "http", "catalog"]) })),
   }),
   skills: z.array(z.object({ name: z.string(), description: z.string() })),
 });

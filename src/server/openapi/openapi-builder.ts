@@ -27,15 +27,15 @@ const ERROR_COMPONENTS: Record<ErrorFormat, string> = {
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: "Malformed request: bad JSON, wrong content type, schema violation (`details.issues`) or an unsafe name.",
   401: "Missing or wrong credential (`UNAUTHORIZED`).",
-  403: "The caller's role may not do this (`FORBIDDEN`).",
+  403: "The caller's role may not do this (`FORBIDDEN`), the `Host` is not one the server answers to (`HOST_NOT_ALLOWED`), or a page of another origin tried to change state (`ORIGIN_NOT_ALLOWED`).",
   404: "No such agent, session, run, task, artifact or key in the caller's tenant.",
   409: "Conflict: the session belongs to another agent or is busy (`SESSION_CONFLICT`).",
   413: "The body is larger than `server.max_body_bytes` (`PAYLOAD_TOO_LARGE`).",
   422: "The agent definition does not load (`AGENT_INVALID`, `details.diagnostics`).",
-  429: "Rate or concurrent-run limit of the tenant reached (`LIMIT_EXCEEDED`, with `Retry-After`).",
+  429: "Rate, concurrent-run or open-stream limit of the tenant reached (`LIMIT_EXCEEDED`, with `Retry-After`).",
   500: "Internal error; details are in the server log only.",
   502: "The model provider failed (`MODEL_ERROR`).",
-  503: "A backend (PostgreSQL, Redis, S3) is unreachable (`BACKEND_UNAVAILABLE`).",
+  503: "A backend (PostgreSQL, Redis, S3) is unreachable (`BACKEND_UNAVAILABLE`), or the server holds its most open streams (`SERVER_BUSY`, with `Retry-After`).",
 };
 
 /**

@@ -33,6 +33,7 @@ export function agentRoutes(options: AppOptions): Hono {
         max_steps: agent.limits.maxSteps,
         max_run_seconds: agent.limits.maxRunSeconds,
         max_tool_result_chars: agent.limits.maxToolResultChars,
+        tool_timeout_seconds: agent.limits.toolTimeoutSeconds,
       },
       tools: {
         builtin: agent.tools.builtins,

@@ -1,10 +1,11 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { PlutoError } from "../../core/errors.js";
-import type { SessionEvent } from "../../core/events.js";
 import type { AppOptions } from "../app.js";
 import { identityOf } from "../request-identity.js";
-import { EventQueue, writeEvent } from "../sse.js";
+import { EventQueue, writeEvent, writeEvents } from "../sse.js";
+import { jsonReplayBody } from "../streams/json-replay.js";
+import { openSessionReplay, type SessionReplay } from "../streams/session-replay.js";
 
 /** Parses a non-negative integer position; @throws PlutoError `BAD_REQUEST`. */
 function parsePosition(value: string | undefined, name: string): number {
@@ -18,7 +19,9 @@ function parsePosition(value: string | undefined, name: string): number {
 /**
  * `GET /sessions/{id}/events?after=SEQ`: the session's events after SEQ as JSON, or, with
  * `Accept: text/event-stream`, as SSE that replays the log and then follows live runs until the
- * session is idle. SSE clients resume with `Last-Event-ID`.
+ * session is idle. SSE clients resume with `Last-Event-ID`. The replay reads the log a page at a time
+ * and each write waits for the client (see streams/session-replay.ts); open streams are capped and
+ * non-reading clients closed by the app's stream guard (streams/stream-guard.ts).
  */
 export function sessionRoutes(options: AppOptions): Hono {
   const routes = new Hono();
@@ -37,19 +40,17 @@ export function sessionRoutes(options: AppOptions): Hono {
       parsePosition(context.req.header("last-event-id"), "Last-Event-ID"),
     );
     if (!wantsStream) {
-      const events = options.runs.isBusy(key)
-        ? await options.sessions.read(key, { after })
-        : (await options.runs.touch(key)).filter((event) => event.seq > after);
-      return context.json({ session_id: key.session, agent: key.agent, events });
+      // Paged like the SSE replay, so a large log never sits in memory whole for a JSON client either.
+      const replay = await openSessionReplay({ runs: options.runs, sessions: options.sessions, key, after });
+      return context.body(jsonReplayBody(key, replay), 200, { "content-type": "application/json" });
     }
 
     const queue = new EventQueue();
+    // Subscribe before reading the log so nothing falls between the replay and the live events.
     const unsubscribe = options.runs.subscribe(key, (events) => queue.push(events));
-    let stored: SessionEvent[];
+    let replay: SessionReplay;
     try {
-      stored = options.runs.isBusy(key)
-        ? await options.sessions.read(key, { after })
-        : await options.runs.touch(key);
+      replay = await openSessionReplay({ runs: options.runs, sessions: options.sessions, key, after });
     } catch (error) {
       unsubscribe();
       throw error;
@@ -57,7 +58,7 @@ export function sessionRoutes(options: AppOptions): Hono {
     return streamSSE(context, async (stream) => {
       // Follow while this process runs the session, or while the log shows a run still open (a run on
       // another worker); end once neither holds. Comments every 15 s keep idle proxies from closing us.
-      let open = endsInOpenRun(stored);
+      let open = replay.openRun;
       const closeWhenDone = () => {
         if (!open && !options.runs.isBusy(key)) queue.close();
       };
@@ -68,10 +69,16 @@ export function sessionRoutes(options: AppOptions): Hono {
       stream.onAbort(() => queue.close());
       let last = after;
       try {
-        for (const event of stored) {
-          if (event.seq <= last) continue;
-          await writeEvent(stream, event);
-          last = event.seq;
+        // One page in memory at a time, written as one chunk; the write waits while the client's socket is full.
+        for await (const page of replay.pages) {
+          if (stream.aborted) return;
+          const fresh = page.filter((event) => event.seq > last);
+          await writeEvents(stream, fresh);
+          for (const event of fresh) {
+            if (event.type === "run-start") open = true;
+            if (event.type === "run-end") open = false;
+          }
+          last = fresh.at(-1)?.seq ?? last;
         }
         void options.runs.whenIdle(key).then(closeWhenDone);
         for await (const event of queue.drain()) {
@@ -87,18 +94,9 @@ export function sessionRoutes(options: AppOptions): Hono {
       } finally {
         clearInterval(heartbeat);
         unsubscribe();
+        await replay.pages.return();
       }
     });
   });
   return routes;
-}
-
-/** True when the last run in `events` has started but not ended. */
-function endsInOpenRun(events: readonly SessionEvent[]): boolean {
-  for (let index = events.length - 1; index >= 0; index -= 1) {
-    const type = events[index]?.type;
-    if (type === "run-end") return false;
-    if (type === "run-start") return true;
-  }
-  return false;
 }

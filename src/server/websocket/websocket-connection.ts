@@ -4,6 +4,7 @@ import { assertSafeName } from "../../core/names.js";
 import { sessionKeyString } from "../../runs/event-bus.js";
 import type { RunManager } from "../../runs/run-manager.js";
 import type { SessionKey, SessionStore } from "../../services/session/session-store.js";
+import { openSessionReplay } from "../streams/session-replay.js";
 import {
   type ClientMessage,
   type ErrorMessage,
@@ -26,6 +27,18 @@ export interface WebSocketConnectionOptions {
   maxSessions?: number;
   /** Client messages waiting to be handled before more are refused. @default 64 */
   maxPending?: number;
+  /**
+   * Counts one client frame against the tenant's request rate; returns the error to answer instead of
+   * handling the frame (`LIMIT_EXCEEDED`), or `undefined`. Absent: no rate limit.
+   */
+  admit?: () => PlutoError | undefined;
+  /**
+   * Re-checks the credential that opened the socket before each message; `false` drops the message
+   * (whoever answers false closes the socket). Absent: the credential cannot be revoked.
+   */
+  checkCredential?: () => Promise<boolean>;
+  /** Resolves once messages sent so far have left the process; replays await it between pages. */
+  flush?: () => Promise<void>;
 }
 
 /** What one socket follows in one session. */
@@ -67,6 +80,7 @@ export class WebSocketConnection {
    * @returns a promise that settles once this frame was handled.
    */
   handleText(text: string): Promise<void> {
+    if (this.#refusedByRate(() => text)) return Promise.resolve();
     const max = this.#options.maxPending ?? 64;
     if (this.#pending >= max) {
       this.#sendError(
@@ -88,7 +102,18 @@ export class WebSocketConnection {
     return handled;
   }
 
+  /** Answers `LIMIT_EXCEEDED` (with the frame's `id` when it has one) when `admit` refuses the frame. */
+  #refusedByRate(text: () => string | undefined): boolean {
+    const refused = this.#options.admit?.();
+    if (refused === undefined) return false;
+    const id = idOfFrame(text());
+    this.#sendError(refused, id === undefined ? {} : { id });
+    return true;
+  }
+
   async #handle(text: string): Promise<void> {
+    if (this.#closed) return;
+    if (this.#options.checkCredential !== undefined && !(await this.#options.checkCredential())) return;
     if (this.#closed) return;
     let message: ClientMessage | undefined;
     try {
@@ -102,6 +127,7 @@ export class WebSocketConnection {
 
   /** Answers a binary frame: the protocol is JSON text. */
   handleBinary(): void {
+    if (this.#refusedByRate(() => undefined)) return;
     this.#sendError(
       new PlutoError("BAD_REQUEST", "Send messages as JSON text frames, not binary frames."),
       {},
@@ -166,21 +192,23 @@ export class WebSocketConnection {
       const target = stream;
       stream.unsubscribers.push(runs.subscribe(key, (events) => this.#receive(target, events)));
     }
-    let stored: SessionEvent[];
     try {
-      stored = runs.isBusy(key) ? await sessions.read(key, { after }) : await runs.touch(key);
+      // One page of the log in memory at a time, and the next read waits until the socket took the last.
+      const replay = await openSessionReplay({ runs, sessions, key, after });
+      for await (const page of replay.pages) {
+        if (this.#closed) break;
+        this.#deliver(stream, page);
+        await this.#options.flush?.();
+      }
+      await replay.pages.return();
     } catch (error) {
       stream.buffered = undefined;
       this.#unsubscribe(sessionId);
       throw error;
     }
-    const live = stream.buffered;
+    const live = stream.buffered ?? [];
     stream.buffered = undefined;
     if (this.#closed) return;
-    this.#deliver(
-      stream,
-      stored.filter((event) => event.seq > after),
-    );
     this.#deliver(stream, live);
   }
 
@@ -287,6 +315,16 @@ export class WebSocketConnection {
       ? error.toJSON()
       : { code: "INTERNAL", message: "Internal error; the server log has the details." };
     this.#options.send({ type: "error", ...context, error: body });
+  }
+}
+
+/** The `id` of a client frame, when it is a JSON object with a valid one. */
+function idOfFrame(text: string | undefined): string | number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseClientMessage(text).id;
+  } catch (error) {
+    return idFrom(error);
   }
 }
 

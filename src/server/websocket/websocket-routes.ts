@@ -1,20 +1,21 @@
 import { upgradeWebSocket } from "@hono/node-server";
-import { type Context, Hono } from "hono";
-import type { WSContext } from "hono/ws";
+import { Hono } from "hono";
+import type { WebSocket } from "ws";
 import { PlutoError } from "../../core/errors.js";
 import type { RunManager } from "../../runs/run-manager.js";
 import type { SessionStore } from "../../services/session/session-store.js";
+import { rateRefusal } from "../limits/tenant-limits.js";
+import type { TenantRateLimiter } from "../limits/tenant-rate-limiter.js";
 import { type AppEnv, identityOf } from "../request-identity.js";
+import type { SocketCredentials } from "./socket-credentials.js";
+import { SocketWriter } from "./socket-writer.js";
 import { WebSocketConnection } from "./websocket-connection.js";
-import type { ServerMessage } from "./websocket-protocol.js";
 
 /** Options for {@link websocketRoutes} (the app's options satisfy them). */
 export interface WebSocketRouteOptions {
   /** The app's runs (counted against per-tenant run limits). */
   runs: RunManager;
   sessions: SessionStore;
-  /** Absolute URL clients reach this instance at; its host is an accepted `Origin` besides the `Host` header. */
-  publicUrl?: string;
   onUnexpectedError?: (error: unknown) => void;
   /** Sessions one socket may follow at once. @default 100 */
   maxSessionsPerSocket?: number;
@@ -23,20 +24,26 @@ export interface WebSocketRouteOptions {
    * with 1013 (try again later) rather than let the queue grow without bound. @default 16777216 (16 MiB)
    */
   maxBufferedBytes?: number;
+  /** Milliseconds queued messages may make no progress before the socket is closed with 1013. @default 30000 */
+  slowReaderTimeoutMs?: number;
+  /** The tenant request rate; each client frame takes one request (answered `LIMIT_EXCEEDED` when refused). */
+  rate?: TenantRateLimiter;
+  /** Open sockets' API keys, re-checked so a revoked key's sockets close (absent without API keys). */
+  credentials?: SocketCredentials;
 }
 
-/** Close code for a client that does not keep up with its events (RFC 6455 registry: "Try Again Later"). */
-export const CLOSE_TOO_SLOW = 1013;
+/** Close code for a socket whose API key was revoked or expired (RFC 6455 §7.4.1: policy violation). */
+export const CLOSE_CREDENTIAL_REVOKED = 1008;
 
 /**
  * `GET /ws`: upgrades to a WebSocket carrying the session event stream (docs/websocket.md). Mounted under
  * `/api/v1`, after the auth middleware, so the upgrade request authenticates like any API call (bearer
  * header, or the login cookie for browsers; never a query token) and the socket belongs to that tenant.
- * Browsers send `Origin`: it must name this host (or `publicUrl`'s), which keeps other sites' pages from
- * using a visitor's cookie or a loopback server. The server must be started with a WebSocket server
- * (`startServer`'s `websocket` option).
- * @throws PlutoError `BAD_REQUEST` without `Upgrade: websocket`; `FORBIDDEN` for a foreign `Origin`;
- *   `NOT_FOUND` when the HTTP server was started without WebSocket support.
+ * Pages of other sites are refused before that, by the app's origin guard
+ * (`security/request-origin-guard.ts`, 403 `ORIGIN_NOT_ALLOWED`). The server must be started with a
+ * WebSocket server (`startServer`'s `websocket` option).
+ * @throws PlutoError `BAD_REQUEST` without `Upgrade: websocket`; `NOT_FOUND` when the HTTP server was
+ *   started without WebSocket support.
  */
 export function websocketRoutes(options: WebSocketRouteOptions): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
@@ -47,21 +54,43 @@ export function websocketRoutes(options: WebSocketRouteOptions): Hono<AppEnv> {
         "GET /api/v1/ws is a WebSocket endpoint: connect with a WebSocket client (it sends Upgrade: websocket). See docs/websocket.md.",
       );
     }
-    checkOrigin(context, options.publicUrl);
     // Only @hono/node-server hands the route its Node request (`env.incoming`); `app.request` does not.
     if (typeof context.env !== "object" || context.env === null || !("incoming" in context.env)) {
       throw notEnabled();
     }
-    const tenant = identityOf(context).tenant;
-    const maxBuffered = options.maxBufferedBytes ?? 16 * 1024 * 1024;
+    const { tenant, keyId } = identityOf(context);
+    const { rate, credentials } = options;
     let connection: WebSocketConnection | undefined;
+    let writer: SocketWriter | undefined;
+    let unregister: (() => void) | undefined;
+    const closed = () => {
+      connection?.close();
+      writer?.close();
+      unregister?.();
+    };
     const response = await upgradeWebSocket(context, {
       onOpen: (_event, socket) => {
+        const raw = socket.raw as WebSocket;
+        const socketWriter = new SocketWriter(raw, {
+          maxBufferedBytes: options.maxBufferedBytes ?? 16 * 1024 * 1024,
+          slowReaderTimeoutMs: options.slowReaderTimeoutMs ?? 30_000,
+        });
+        writer = socketWriter;
+        if (credentials !== undefined && keyId !== undefined) {
+          unregister = credentials.register(keyId, () =>
+            raw.close(CLOSE_CREDENTIAL_REVOKED, "The API key of this socket was revoked or expired."),
+          );
+        }
         connection = new WebSocketConnection({
           tenant,
           runs: options.runs,
           sessions: options.sessions,
-          send: (message) => sendMessage(socket, message, maxBuffered),
+          send: (message) => socketWriter.send(message),
+          flush: () => socketWriter.flush(),
+          ...(rate === undefined ? {} : { admit: () => rateRefusal(rate, tenant) }),
+          ...(credentials === undefined || keyId === undefined
+            ? {}
+            : { checkCredential: () => credentials.check(keyId) }),
           ...(options.onUnexpectedError === undefined
             ? {}
             : { onUnexpectedError: options.onUnexpectedError }),
@@ -74,8 +103,8 @@ export function websocketRoutes(options: WebSocketRouteOptions): Hono<AppEnv> {
         if (typeof event.data === "string") void connection?.handleText(event.data);
         else connection?.handleBinary();
       },
-      onClose: () => connection?.close(),
-      onError: () => connection?.close(),
+      onClose: closed,
+      onError: closed,
     });
     // @hono/node-server answers 500 when the HTTP server has no WebSocket server attached.
     if (response.status === 500) throw notEnabled();
@@ -89,41 +118,4 @@ function notEnabled(): PlutoError {
     "NOT_FOUND",
     "WebSocket is not enabled on this server: it was started without a WebSocket server (startServer's websocket option). Use the SSE routes instead.",
   );
-}
-
-/** Sends one message unless the socket is closing; closes a socket whose send queue passed `maxBuffered`. */
-function sendMessage(socket: WSContext, message: ServerMessage, maxBuffered: number): void {
-  if (socket.readyState !== 1) return;
-  const buffered = (socket.raw as { bufferedAmount?: unknown } | undefined)?.bufferedAmount;
-  if (typeof buffered === "number" && buffered > maxBuffered) {
-    socket.close(CLOSE_TOO_SLOW, "Client too slow: events are queued faster than it reads them.");
-    return;
-  }
-  socket.send(JSON.stringify(message));
-}
-
-/** Refuses a browser `Origin` other than this host (compared by host, so a TLS-terminating proxy is fine). */
-function checkOrigin(context: Context, publicUrl: string | undefined): void {
-  const origin = context.req.header("origin");
-  if (origin === undefined) return;
-  const hosts = new Set<string>();
-  const host = context.req.header("host");
-  if (host !== undefined) hosts.add(host.toLowerCase());
-  if (publicUrl !== undefined) hosts.add(hostOf(publicUrl) ?? "");
-  const originHost = hostOf(origin);
-  if (originHost === undefined || !hosts.has(originHost)) {
-    throw new PlutoError(
-      "FORBIDDEN",
-      `WebSocket connections from the page origin ${JSON.stringify(origin.slice(0, 200))} are refused: only pages served by this host${publicUrl === undefined ? "" : " or server.public_url"} may connect.`,
-    );
-  }
-}
-
-function hostOf(url: string): string | undefined {
-  try {
-    const host = new URL(url).host.toLowerCase();
-    return host === "" ? undefined : host;
-  } catch {
-    return undefined;
-  }
 }

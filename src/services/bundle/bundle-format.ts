@@ -68,22 +68,37 @@ export interface BundleProgress {
 /** A progress callback; it must not throw (exceptions abort the export or import). */
 export type BundleProgressCallback = (progress: BundleProgress) => void;
 
-/** Size limits enforced while reading a bundle, before anything is written. */
+/**
+ * Limits enforced WHILE reading a bundle, before anything is written: each is checked as the tar
+ * headers and the decompressed bytes arrive, and the first breach stops the read (a hostile bundle
+ * costs at most the limit, never its full expansion).
+ */
 export interface BundleLimits {
-  /** Largest single entry in bytes. @default 1 GiB */
+  /** Largest single entry in bytes (from its tar header, before its bytes are read). @default 1 GiB */
   maxEntryBytes?: number;
   /** Largest sum of all entries (uncompressed) in bytes. @default 16 GiB */
   maxTotalBytes?: number;
-  /** Most entries. @default 1,000,000 */
+  /** Most entries; the read stops at entry `maxEntries + 1`. @default 50,000 */
   maxEntries?: number;
+  /**
+   * Largest ratio of decompressed bytes (tar headers, padding and bodies) to compressed input bytes of a
+   * gzip bundle, checked once more than {@link COMPRESSION_RATIO_FLOOR_BYTES} were decompressed. Real
+   * bundles (JSON Lines, Markdown) stay far below; a gzip bomb (zeros, empty entries) is far above.
+   * @default 100
+   */
+  maxCompressionRatio?: number;
 }
+
+/** Decompressed bytes below which the compression ratio is not checked (small bundles compress very well). */
+export const COMPRESSION_RATIO_FLOOR_BYTES = 16 * 2 ** 20;
 
 /** {@link BundleLimits} with defaults applied. */
 export function resolveLimits(limits: BundleLimits | undefined): Required<BundleLimits> {
   return {
     maxEntryBytes: limits?.maxEntryBytes ?? 2 ** 30,
     maxTotalBytes: limits?.maxTotalBytes ?? 16 * 2 ** 30,
-    maxEntries: limits?.maxEntries ?? 1_000_000,
+    maxEntries: limits?.maxEntries ?? 50_000,
+    maxCompressionRatio: limits?.maxCompressionRatio ?? 100,
   };
 }
 

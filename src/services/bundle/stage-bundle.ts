@@ -1,18 +1,19 @@
 import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { finished, pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { extract } from "tar-stream";
-import { isPlutoError } from "../../core/errors.js";
+import { isPlutoError, type PlutoError } from "../../core/errors.js";
 import {
   type BundleLimits,
   type BundlePath,
   type BundleProgressCallback,
   badBundle,
+  COMPRESSION_RATIO_FLOOR_BYTES,
   MAX_MANIFEST_BYTES,
   parseBundlePath,
 } from "./bundle-format.js";
@@ -92,6 +93,8 @@ export async function stageBundle(options: StageBundleOptions): Promise<StagedBu
   let manifest: Uint8Array | undefined;
   let consumed = 0;
   let total = 0;
+  /** The limit breach that stopped the read, kept because the stream reports it as its own error. */
+  let refusal: PlutoError | undefined;
   try {
     const empty = () => badBundle("the input is empty; pass a file written by `pluto export`.");
     const head = await peek(source);
@@ -105,11 +108,22 @@ export async function stageBundle(options: StageBundleOptions): Promise<StagedBu
     });
     const extractor = extract();
     const gzip = head[0] === 0x1f && head[1] === 0x8b;
+    // Counts the tar bytes (decompressed) as they are produced, so an expansion bomb stops at the limit.
+    let inflated = 0;
+    const inflatedLimit = limits.maxTotalBytes + (limits.maxEntries + 2) * TAR_OVERHEAD_PER_ENTRY;
+    const expansion = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        inflated += chunk.length;
+        refusal ??= expansionRefusal(inflated, consumed, gzip, inflatedLimit, limits);
+        callback(refusal ?? null, refusal === undefined ? chunk : undefined);
+      },
+    });
     const piped = gzip
-      ? pipeline(source, counter, createGunzip(), extractor)
-      : pipeline(source, counter, extractor);
+      ? pipeline(source, counter, createGunzip(), expansion, extractor)
+      : pipeline(source, counter, expansion, extractor);
     piped.catch(() => {});
     let count = 0;
+    let emptyFile: string | undefined;
     for await (const entry of extractor) {
       const { name, type } = entry.header;
       const size = entry.header.size ?? 0;
@@ -124,8 +138,12 @@ export async function stageBundle(options: StageBundleOptions): Promise<StagedBu
       if (entries.has(name) || (parsed.area === "manifest" && manifest !== undefined)) {
         throw badBundle(`entry ${shown} appears twice.`, { path: name });
       }
-      if (++count > limits.maxEntries)
-        throw badBundle(`more than ${limits.maxEntries} entries.`, { limit: limits.maxEntries });
+      if (++count > limits.maxEntries) {
+        throw badBundle(
+          `more than ${limits.maxEntries} entries; it was refused at entry ${count}. Split the agent's data, or raise the import's maxEntries limit.`,
+          { limit: limits.maxEntries, entriesRead: count },
+        );
+      }
       const limit =
         parsed.area === "manifest"
           ? Math.min(MAX_MANIFEST_BYTES, limits.maxEntryBytes)
@@ -149,6 +167,13 @@ export async function stageBundle(options: StageBundleOptions): Promise<StagedBu
         manifest = Buffer.concat(chunks);
         continue;
       }
+      if (size === 0) {
+        // Empty entries share one empty file: thousands of them cost no file each.
+        entry.resume();
+        emptyFile ??= await createEmptyFile(directory);
+        entries.set(name, { path: name, parsed, file: emptyFile, size, sha256: EMPTY_SHA256 });
+        continue;
+      }
       const file = join(directory, String(count));
       const { sha256 } = await copyEntry(entry as AsyncIterable<Buffer>, file);
       entries.set(name, { path: name, parsed, file, size, sha256 });
@@ -159,6 +184,7 @@ export async function stageBundle(options: StageBundleOptions): Promise<StagedBu
     return { directory, entries, manifest };
   } catch (error) {
     await rm(directory, { recursive: true, force: true });
+    if (refusal !== undefined) throw refusal;
     if (isPlutoError(error)) throw error;
     throw badBundle(
       `it is truncated or corrupt (${error instanceof Error ? error.message : String(error)}). Export it again, or check that the whole file was copied.`,
@@ -166,10 +192,53 @@ export async function stageBundle(options: StageBundleOptions): Promise<StagedBu
   }
 }
 
+/** Tar bytes an entry may add beyond its body: a header block, a pax header pair, padding. */
+const TAR_OVERHEAD_PER_ENTRY = 2048;
+
+/** SHA-256 of no bytes. */
+const EMPTY_SHA256 = createHash("sha256").digest("hex");
+
+/** Creates the staging folder's one shared empty file. */
+async function createEmptyFile(directory: string): Promise<string> {
+  const file = join(directory, "empty");
+  await writeFile(file, "", { flag: "wx" });
+  return file;
+}
+
+/**
+ * The refusal for a bundle whose decompressed tar stream passed `inflatedLimit` (the total limit plus tar
+ * overhead), or, for gzip input past {@link COMPRESSION_RATIO_FLOOR_BYTES}, expanded more than
+ * `maxCompressionRatio` times its compressed bytes; `undefined` while within the limits.
+ */
+function expansionRefusal(
+  inflated: number,
+  consumed: number,
+  gzip: boolean,
+  inflatedLimit: number,
+  limits: Required<BundleLimits>,
+): PlutoError | undefined {
+  if (inflated > inflatedLimit) {
+    return badBundle(`it expands to more than ${inflatedLimit} bytes.`, {
+      limit: limits.maxTotalBytes,
+      inflatedBytes: inflated,
+    });
+  }
+  if (gzip && inflated > COMPRESSION_RATIO_FLOOR_BYTES && inflated > consumed * limits.maxCompressionRatio) {
+    return badBundle(
+      `it expands more than ${limits.maxCompressionRatio} times (${consumed} compressed bytes became ${inflated}), like a compression bomb; bundles written by \`pluto export\` do not.`,
+      { limit: limits.maxCompressionRatio, inflatedBytes: inflated, compressedBytes: consumed },
+    );
+  }
+  return undefined;
+}
+
 /** Copies an entry's bytes to `file` with back-pressure, hashing them. */
 async function copyEntry(entry: AsyncIterable<Buffer>, file: string): Promise<{ sha256: string }> {
   const hash = createHash("sha256");
   const out = createWriteStream(file, { flags: "wx" });
+  // A write still in flight when a refusal destroys the stream errors later; `finished` and `once`
+  // report real errors, this keeps the late one from being unhandled.
+  out.on("error", () => {});
   try {
     for await (const chunk of entry) {
       hash.update(chunk);

@@ -2,8 +2,14 @@ import type pg from "pg";
 import { PlutoError } from "../../core/errors.js";
 import { assertSafeName, isSafeName } from "../../core/names.js";
 import type { ApiKeyRecord, ApiKeyStore } from "../auth/api-key-store.js";
-import { queryPostgres } from "./postgres-errors.js";
+import {
+  checkLoginLinkLimit,
+  DEFAULT_MAX_LOGIN_LINKS_PER_TENANT,
+  insertTime,
+} from "../auth/login-link-limit.js";
+import { postgresError, queryPostgres } from "./postgres-errors.js";
 import { DEFAULT_POSTGRES_SCHEMA, quoteSchema } from "./postgres-schema.js";
+import { withTransaction } from "./postgres-transaction.js";
 
 /** Options for {@link PostgresApiKeyStore}. */
 export interface PostgresApiKeyStoreOptions {
@@ -11,6 +17,8 @@ export interface PostgresApiKeyStoreOptions {
   pool: pg.Pool;
   /** Schema holding the tables created by `migratePostgres` (table `api_keys`, migration 0002). @default "pluto" */
   schema?: string;
+  /** Live login links one tenant may hold (`services.keys.max_login_links_per_tenant`). @default 100 */
+  maxLoginLinksPerTenant?: number;
 }
 
 /** Longest key label accepted, in UTF-16 code units (the limit `createApiKey` applies). */
@@ -126,10 +134,12 @@ export class PostgresApiKeyStore implements ApiKeyStore {
   readonly #pool: pg.Pool;
   readonly #schema: string;
   readonly #keys: string;
+  readonly #maxLoginLinks: number;
 
   /** @throws PlutoError `CONFIG_INVALID` for a bad schema name. */
   constructor(options: PostgresApiKeyStoreOptions) {
     this.#pool = options.pool;
+    this.#maxLoginLinks = options.maxLoginLinksPerTenant ?? DEFAULT_MAX_LOGIN_LINKS_PER_TENANT;
     this.#schema = options.schema ?? DEFAULT_POSTGRES_SCHEMA;
     this.#keys = `${quoteSchema(this.#schema)}.api_keys`;
   }
@@ -143,18 +153,52 @@ export class PostgresApiKeyStore implements ApiKeyStore {
   }
 
   /**
-   * See {@link ApiKeyStore.insert}. Also validates the record ({@link checkApiKeyRecord}) and throws
-   * `BACKEND_UNAVAILABLE` (retryable) when PostgreSQL is unreachable.
+   * See {@link ApiKeyStore.insert}. In one transaction holding a per-tenant advisory lock (so workers
+   * inserting at once count each other): removes used or expired login links and expired
+   * cookies (`login-link-limit.ts`), counts its live login links, inserts. Times compare as ISO-8601 UTC
+   * text (`toISOString`, as every writer stores them), so a malformed stored time cannot fail an insert. Also validates the record
+   * ({@link checkApiKeyRecord}).
+   * @throws PlutoError `LIMIT_EXCEEDED` when a login link would pass the tenant's limit;
+   *   `BACKEND_UNAVAILABLE` (retryable) when PostgreSQL is unreachable.
    */
   async insert(record: ApiKeyRecord): Promise<void> {
     const values = checkApiKeyRecord(record);
-    const result = await this.#query(
-      `storing API key ${record.id}`,
-      `INSERT INTO ${this.#keys} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (id) DO NOTHING`,
-      values,
-    );
-    if (result.rowCount !== 1) {
+    const now = new Date(insertTime(record)).toISOString();
+    const inserted = await withTransaction(this.#pool, async (client) => {
+      const run = (action: string, text: string, parameters: unknown[]) =>
+        client.query(text, parameters).catch((error: unknown) => {
+          throw postgresError(error, action, this.#schema);
+        });
+      await run("locking the tenant's API keys", "SELECT pg_advisory_xact_lock(hashtext($1))", [
+        `pluto.api_keys ${this.#schema} ${record.tenant}`,
+      ]);
+      await run(
+        "removing used and expired login links",
+        `DELETE FROM ${this.#keys} WHERE
+           (kind = 'login' AND (revoked_at IS NOT NULL OR expires_at COLLATE "C" <= $1))
+           OR (kind = 'cookie' AND expires_at COLLATE "C" <= $1)`,
+        [now],
+      );
+      if (record.kind === "login") {
+        const live = await run(
+          `counting login links of tenant "${record.tenant}"`,
+          `SELECT count(*)::int AS live FROM ${this.#keys} WHERE tenant = $1 AND kind = 'login'
+           AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at COLLATE "C" > $2)`,
+          [record.tenant, now],
+        );
+        checkLoginLinkLimit(record, Number(live.rows[0]?.live ?? 0), this.#maxLoginLinks);
+      }
+      const result = await run(
+        `storing API key ${record.id}`,
+        `INSERT INTO ${this.#keys} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (id) DO NOTHING`,
+        values,
+      );
+      return result.rowCount === 1;
+    }).catch((error: unknown) => {
+      throw postgresError(error, `storing API key ${record.id}`, this.#schema);
+    });
+    if (!inserted) {
       throw new PlutoError("SESSION_CONFLICT", `An API key with id ${record.id} already exists.`);
     }
   }

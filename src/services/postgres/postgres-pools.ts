@@ -11,8 +11,17 @@ export interface PostgresPoolsOptions {
   idleTimeoutMs?: number;
   /** PostgreSQL's `statement_timeout` for every connection, in milliseconds; 0 disables it. @default 30000 */
   statementTimeoutMs?: number;
-  /** Give up opening a connection after this many milliseconds. @default 5000 */
+  /**
+   * Client-side bound on one query, in milliseconds (`pg`'s `query_timeout`): a server that stops
+   * answering (a silent network, a stalled proxy) fails the query instead of holding it forever, and the
+   * connection is dropped from the pool. 0 disables it. @default statementTimeoutMs + 2000 (so a live
+   * server cancels first and keeps the connection), 32000
+   */
+  queryTimeoutMs?: number;
+  /** Give up opening a connection (TCP connect and start-up) after this many milliseconds. @default 5000 */
   connectionTimeoutMs?: number;
+  /** Idle time before the first TCP keepalive probe, in milliseconds; finds dead peers of idle connections. @default 10000 */
+  keepAliveInitialDelayMs?: number;
   /** Receives connection errors of idle clients (which `pg` emits instead of throwing). @default no-op */
   log?: PostgresLog;
 }
@@ -39,11 +48,14 @@ export class PostgresPools {
   #closed = false;
 
   constructor(options: PostgresPoolsOptions = {}) {
+    const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
     this.#options = {
       max: options.max ?? 10,
       idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
-      statementTimeoutMs: options.statementTimeoutMs ?? 30_000,
+      statementTimeoutMs,
+      queryTimeoutMs: options.queryTimeoutMs ?? (statementTimeoutMs > 0 ? statementTimeoutMs + 2000 : 32_000),
       connectionTimeoutMs: options.connectionTimeoutMs ?? 5_000,
+      keepAliveInitialDelayMs: options.keepAliveInitialDelayMs ?? 10_000,
       log: options.log ?? (() => {}),
     };
   }
@@ -57,15 +69,18 @@ export class PostgresPools {
     if (this.#closed) throw new Error("PostgresPools is closed; build a new one.");
     let pool = this.#pools.get(url);
     if (pool === undefined) {
-      const { max, idleTimeoutMs, statementTimeoutMs, connectionTimeoutMs, log } = this.#options;
+      const { max, idleTimeoutMs, statementTimeoutMs, queryTimeoutMs, connectionTimeoutMs, log } =
+        this.#options;
       pool = new pg.Pool({
         connectionString: url,
         max,
         idleTimeoutMillis: idleTimeoutMs,
         connectionTimeoutMillis: connectionTimeoutMs,
         ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
+        ...(queryTimeoutMs > 0 ? { query_timeout: queryTimeoutMs } : {}),
         application_name: "pluto",
         keepAlive: true,
+        keepAliveInitialDelayMillis: this.#options.keepAliveInitialDelayMs,
       });
       const where = redactUrl(url);
       // pg emits 'error' on idle clients whose connection dies; unhandled, that would crash the process.

@@ -22,6 +22,9 @@ export async function withTransaction<T>(
     await client.query("COMMIT");
     return result;
   } catch (error) {
+    // A query that timed out on the client leaves the connection mid-statement: drop it, no ROLLBACK
+    // (the server rolls back when the connection closes).
+    if (error instanceof Error && /Query read timeout/.test(error.message)) broken = error;
     if (broken === undefined) {
       await client.query("ROLLBACK").catch((rollbackError: Error) => {
         broken = rollbackError;

@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { FsyncPolicy } from "../../config/pluto-config.js";
 import type { RunEvent, SessionEvent } from "../../core/events.js";
@@ -8,7 +8,8 @@ import type { Scope } from "../../core/scope.js";
 import { scopeDirectory } from "../fs/scope-directory.js";
 import { checkAppend, checkReadOptions, checkSessionKey } from "./session-input.js";
 import { type HandleBudget, type SessionCommit, SessionLogFile } from "./session-log-file.js";
-import { checkEvent, inspectLog } from "./session-log-format.js";
+import { checkEvent } from "./session-log-format.js";
+import { LogSnapshots } from "./session-log-snapshots.js";
 import type { AppendOptions, ReadOptions, SessionInfo, SessionKey, SessionStore } from "./session-store.js";
 
 /** Options of {@link FsSessionStore}. */
@@ -55,6 +56,8 @@ export class FsSessionStore implements SessionStore {
   readonly #handles: HandleBudget;
   /** path → writer, in least-recently-used order. */
   readonly #files = new Map<string, SessionLogFile>();
+  /** Reads shared between concurrent readers of one log (replays read a large log page by page). */
+  readonly #snapshots = new LogSnapshots();
 
   constructor(options: FsSessionStoreOptions) {
     this.#dataDir = options.dataDir;
@@ -103,20 +106,12 @@ export class FsSessionStore implements SessionStore {
     return this.#file(key).append(events, expectedSeq);
   }
 
-  async #readLog(path: string): Promise<Buffer | undefined> {
-    try {
-      return await readFile(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw error;
-    }
-  }
-
   /**
    * See {@link SessionStore.read}. A torn final line is skipped (and cut off by the next append).
    * Reads nothing from disk when the log does not exist, or when `after` is at or past the last seq this
    * store committed and the file still has the length it wrote (a run manager catching up on a
-   * session it already holds).
+   * session it already holds). Concurrent reads of an unchanged file share one read of it, so paging
+   * through a large log (`after` and `limit`) does not hold a copy of the file per reader.
    * @throws PlutoError `SESSION_CORRUPT` naming file and line when a returned line is broken.
    */
   async read(key: SessionKey, options?: ReadOptions): Promise<SessionEvent[]> {
@@ -128,12 +123,12 @@ export class FsSessionStore implements SessionStore {
     const committed = this.#files.get(path)?.committed;
     if (committed?.exists === true && stats.size === committed.validBytes && after >= committed.lastSeq)
       return [];
-    const buffer = await this.#readLog(path);
-    if (buffer === undefined) return [];
-    const layout = inspectLog(buffer, path);
+    const snapshot = await this.#snapshots.read(path, stats, key);
+    if (snapshot === undefined) return [];
+    const { buffer, layout } = snapshot;
     return layout.events
       .slice(after, after + limit)
-      .map((range, index) => checkEvent(buffer, range, after + index + 1, path));
+      .map((range, index) => checkEvent(buffer, range, after + index + 1, key));
   }
 
   /** See {@link SessionStore.info}. Identity comes from the file's location, `createdAt` from its header. */
@@ -147,9 +142,9 @@ export class FsSessionStore implements SessionStore {
       return { ...identity, createdAt: committed.createdAt, lastSeq: committed.lastSeq };
     }
     // A session id seen for the first time has no file: answer without building an ENOENT error.
-    const buffer =
-      statSync(path, { throwIfNoEntry: false }) === undefined ? undefined : await this.#readLog(path);
-    const layout = buffer === undefined ? undefined : inspectLog(buffer, path);
+    const stats = statSync(path, { throwIfNoEntry: false });
+    const layout =
+      stats === undefined ? undefined : (await this.#snapshots.read(path, stats, checked))?.layout;
     if (layout?.header === undefined) return undefined;
     return { ...identity, createdAt: layout.header.createdAt, lastSeq: layout.events.length };
   }
@@ -178,6 +173,7 @@ export class FsSessionStore implements SessionStore {
   /** See {@link SessionStore.delete}. Runs after appends already queued for the session. */
   async delete(key: SessionKey): Promise<void> {
     await this.#file(key).delete();
+    this.#snapshots.forget(this.pathOf(key));
   }
 
   /** Waits for every queued append to be written and closes open files. The store stays usable afterwards. */

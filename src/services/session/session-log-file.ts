@@ -190,7 +190,7 @@ export class SessionLogFile {
         if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
       }
     }
-    const layout = inspectLog(buffer, this.path);
+    const layout = inspectLog(buffer, this.#key);
     this.#state = {
       exists: layout.header !== undefined,
       createdAt: layout.header?.createdAt,

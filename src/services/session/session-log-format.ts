@@ -1,5 +1,7 @@
 import { PlutoError } from "../../core/errors.js";
 import type { SessionEvent } from "../../core/events.js";
+import { DEFAULT_TENANT } from "../../core/scope.js";
+import type { SessionKey } from "./session-store.js";
 
 /**
  * The filesystem session log format (DESIGN.md, State layout; docs/state.md): UTF-8 JSON Lines.
@@ -42,11 +44,16 @@ export interface LogLayout {
   torn: boolean;
 }
 
-function corrupt(file: string, line: number, problem: string): PlutoError {
+/**
+ * The error for a broken line. Names the session and its log relative to the data directory, never
+ * the server's absolute path: the message reaches HTTP clients.
+ */
+function corrupt(key: SessionKey, line: number, problem: string): PlutoError {
+  const file = `${key.tenant === DEFAULT_TENANT ? "" : `tenants/${key.tenant}/`}sessions/${key.agent}/${key.session}.jsonl`;
   return new PlutoError(
     "SESSION_CORRUPT",
-    `Session log ${file} line ${line} ${problem}. Fix or remove that line by hand (later events keep their seq, so lines must stay numbered 1, 2, 3…), or restore the file from a backup.`,
-    { details: { file, line } },
+    `Session "${key.session}" of agent "${key.agent}" has a broken log: line ${line} ${problem}. Fix or remove that line by hand in ${file} under the data directory (later events keep their seq, so lines must stay numbered 1, 2, 3…), or restore the file from a backup.`,
+    { details: { agent: key.agent, session: key.session, line } },
   );
 }
 
@@ -69,11 +76,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * Torn-line rule: bytes after the last "\n" are a torn write and ignored; when the file ends with
  * "\n" but its last line is not a JSON object, that line is torn too (a crash can leave garbage, such
  * as NUL bytes, in the last block). Only the final line is ever treated as torn.
- * @param file the path, for error messages.
- * @throws PlutoError `SESSION_CORRUPT` naming the file and 1-based line when any other line is broken
+ * @param key the session the log belongs to, for error messages.
+ * @throws PlutoError `SESSION_CORRUPT` naming the session and 1-based line when any other line is broken
  * (bad header, newer format version, last event's `seq` not equal to its position).
  */
-export function inspectLog(buffer: Buffer, file: string): LogLayout {
+export function inspectLog(buffer: Buffer, key: SessionKey): LogLayout {
   const lines: [number, number][] = [];
   let start = 0;
   for (let end = buffer.indexOf(NEWLINE); end !== -1; end = buffer.indexOf(NEWLINE, start)) {
@@ -91,18 +98,18 @@ export function inspectLog(buffer: Buffer, file: string): LogLayout {
     return { header: undefined, events: [], validBytes: 0, torn: buffer.length > 0 };
   const header = parseLine(buffer, headerLine[0], headerLine[1]);
   if (!isObject(header) || header.type !== "session" || typeof header.createdAt !== "string") {
-    throw corrupt(file, 1, 'is not a session header ({"type":"session","version":1,…})');
+    throw corrupt(key, 1, 'is not a session header ({"type":"session","version":1,…})');
   }
   if (header.version !== SESSION_LOG_VERSION) {
     throw corrupt(
-      file,
+      key,
       1,
       `has format version ${JSON.stringify(header.version)}; this Pluto reads version ${SESSION_LOG_VERSION} (upgrade Pluto)`,
     );
   }
   const events = lines.slice(1);
   const lastEvent = events.at(-1);
-  if (lastEvent !== undefined) checkEvent(buffer, lastEvent, events.length, file);
+  if (lastEvent !== undefined) checkEvent(buffer, lastEvent, events.length, key);
   const validBytes = (lines.at(-1)?.[1] ?? -1) + 1;
   return { header: header as unknown as SessionHeader, events, validBytes, torn };
 }
@@ -111,12 +118,17 @@ export function inspectLog(buffer: Buffer, file: string): LogLayout {
  * Parses the event at `range`, which must hold `seq`.
  * @throws PlutoError `SESSION_CORRUPT` naming line `seq + 1`.
  */
-export function checkEvent(buffer: Buffer, range: [number, number], seq: number, file: string): SessionEvent {
+export function checkEvent(
+  buffer: Buffer,
+  range: [number, number],
+  seq: number,
+  key: SessionKey,
+): SessionEvent {
   const value = parseLine(buffer, range[0], range[1]);
-  if (!isObject(value)) throw corrupt(file, seq + 1, "is not a JSON object");
+  if (!isObject(value)) throw corrupt(key, seq + 1, "is not a JSON object");
   if (value.seq !== seq) {
-    throw corrupt(file, seq + 1, `has seq ${JSON.stringify(value.seq)} where ${seq} belongs`);
+    throw corrupt(key, seq + 1, `has seq ${JSON.stringify(value.seq)} where ${seq} belongs`);
   }
-  if (typeof value.type !== "string") throw corrupt(file, seq + 1, "has no event type");
+  if (typeof value.type !== "string") throw corrupt(key, seq + 1, "has no event type");
   return value as unknown as SessionEvent;
 }

@@ -1,5 +1,5 @@
 import { readdir, readFile, unlink } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import type { FsyncPolicy } from "../../config/pluto-config.js";
 import { PlutoError } from "../../core/errors.js";
 import { assertSafeName, isSafeName } from "../../core/names.js";
@@ -65,6 +65,11 @@ export class FsTaskStore implements TaskStore {
       : join(this.#dataDir, "tenants", checkedTenant, "tasks", checkedProtocol);
   }
 
+  /** A task file's path as clients may see it: relative to the data directory, `/`-separated. */
+  #shown(path: string): string {
+    return relative(this.#dataDir, path).split(sep).join("/");
+  }
+
   /** Reads one task file, or `undefined` when absent. @throws PlutoError `SESSION_CORRUPT` for an unreadable file. */
   async #read(path: string, id: string): Promise<TaskRecord | undefined> {
     let text: string;
@@ -78,7 +83,7 @@ export class FsTaskStore implements TaskStore {
     try {
       record = JSON.parse(text) as TaskRecord;
     } catch (error) {
-      throw corrupt(path, "is not valid JSON", error);
+      throw corrupt(this.#shown(path), id, "is not valid JSON", error);
     }
     if (
       typeof record !== "object" ||
@@ -89,7 +94,7 @@ export class FsTaskStore implements TaskStore {
       typeof record.data !== "object" ||
       record.data === null
     ) {
-      throw corrupt(path, `is not a task record with id "${id}"`);
+      throw corrupt(this.#shown(path), id, `is not a task record with id "${id}"`);
     }
     return record;
   }
@@ -164,11 +169,14 @@ export class FsTaskStore implements TaskStore {
   }
 }
 
-/** The error for a task file that cannot be read back; says which file and how to recover. */
-function corrupt(path: string, problem: string, cause?: unknown): PlutoError {
+/**
+ * The error for a task file that cannot be read back; names the task and its file relative to the
+ * data directory (never the server's absolute path: the message reaches HTTP clients) and how to recover.
+ */
+function corrupt(file: string, task: string, problem: string, cause?: unknown): PlutoError {
   return new PlutoError(
     "SESSION_CORRUPT",
-    `Task file ${path} ${problem}. Restore it from a backup or delete it to drop the task.`,
-    { details: { path }, cause },
+    `Task "${task}" cannot be read: its file ${file} under the data directory ${problem}. Restore it from a backup or delete it to drop the task.`,
+    { details: { task, file }, cause },
   );
 }

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { assertSafePath } from "../../core/names.js";
 import type { Scope } from "../../core/scope.js";
-import type { ArtifactStore } from "../../services/artifact/artifact-store.js";
-import { defineTool } from "../define-tool.js";
+import type { ArtifactInfo, ArtifactStore } from "../../services/artifact/artifact-store.js";
+import { defineTool, toolError } from "../define-tool.js";
 import type { Tool } from "../tool.js";
 
 /** Largest artifact the model may write, in characters. */
@@ -40,7 +40,9 @@ const ArtifactWriteInput = z.object({
   content: z
     .string()
     .max(MAX_CONTENT_CHARS, `content must be at most ${MAX_CONTENT_CHARS} characters`)
-    .describe("The full text to store; replaces any artifact with the same name."),
+    .describe(
+      "The full text to store; replaces an artifact of the same name that you wrote (files users uploaded cannot be replaced).",
+    ),
   media_type: z
     .string()
     .regex(/^[\w.+-]+\/[\w.+-]+(?:\s*;.*)?$/, "media_type must look like type/subtype, e.g. text/markdown")
@@ -64,6 +66,11 @@ export interface ArtifactWriteToolOptions {
  * `assertSafePath` (an invalid one becomes an `isError` output with the rule). The media type defaults
  * from the extension (`.md` → text/markdown, ...; else `text/plain`). Metadata records `sessionId`,
  * `runId` and `toolCallId`. Output: `Saved artifact NAME (N bytes, TYPE).`; details: the `ArtifactInfo`.
+ *
+ * Only artifacts a tool call wrote (metadata with a `toolCallId`) may be replaced: an existing artifact
+ * without one (a user's Agent Protocol upload, a file the operator put there) is left untouched and the
+ * call gets a tool error saying so, with details `{ name, protected: true }`. Model output must never
+ * destroy what a person supplied.
  */
 export function createArtifactWriteTool(options: ArtifactWriteToolOptions): Tool {
   return defineTool({
@@ -74,6 +81,15 @@ export function createArtifactWriteTool(options: ArtifactWriteToolOptions): Tool
     async run(input, context) {
       const scope = options.scope ?? context.scope;
       const name = assertSafePath("artifact", input.name);
+      const existing = (await options.artifacts.list(scope, { prefix: name })).find(
+        (candidate) => candidate.name === name,
+      );
+      if (existing !== undefined && !writtenByTool(existing)) {
+        return toolError(
+          `Artifact ${name} was supplied by a user or the operator, not written by you, so it cannot be replaced. Save your text under another name, for example ${renamed(name)}.`,
+          { name, protected: true },
+        );
+      }
       const mediaType = input.media_type ?? guessMediaType(name);
       const info = await options.artifacts.put(scope, name, input.content, {
         mediaType,
@@ -85,6 +101,18 @@ export function createArtifactWriteTool(options: ArtifactWriteToolOptions): Tool
       };
     },
   });
+}
+
+/** True for artifacts written by a tool call (`artifact_write`, cut tool output): they carry its id. */
+function writtenByTool(info: ArtifactInfo): boolean {
+  return info.metadata.toolCallId !== undefined;
+}
+
+/** `reports/q1.md` → `reports/q1.edited.md`: a free name to suggest beside a protected one. */
+function renamed(name: string): string {
+  const slash = name.lastIndexOf("/");
+  const dot = name.lastIndexOf(".");
+  return dot > slash + 1 ? `${name.slice(0, dot)}.edited${name.slice(dot)}` : `${name}.edited`;
 }
 
 function guessMediaType(name: string): string {

@@ -5,11 +5,12 @@ import {
   StreamableHTTPClientTransport,
   StreamableHTTPError,
 } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { FetchLike, Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { Implementation, Tool as McpTool } from "@modelcontextprotocol/sdk/types.js";
 import type { McpHttpServerSpec, McpServerSpec, McpStdioServerSpec } from "../../agents/agent-definition.js";
 import { errorMessage, PlutoError } from "../../core/errors.js";
 import type { Tool } from "../tool.js";
+import { findNetworkRefusal } from "./guarded-fetch.js";
 import { createMcpRemoteTool, type McpProgressEvent } from "./mcp-remote-tool.js";
 import { collectStderrTail, type StderrTail } from "./stderr-tail.js";
 
@@ -29,6 +30,11 @@ export interface ConnectMcpServerOptions {
   clientInfo: Implementation;
   log?: McpLog;
   onProgress?: (event: McpProgressEvent) => void;
+  /**
+   * The fetch HTTP transports use (`createGuardedFetch` for tenant-trust servers, which checks every
+   * resolved address and redirect). @default the global fetch
+   */
+  fetch?: FetchLike;
 }
 
 /** How a connected server is reached. */
@@ -102,7 +108,8 @@ async function connectHttp(
     throw startFailure(spec, `its url ${JSON.stringify(spec.url)} is not a valid URL`, error, "");
   }
   const requestInit: RequestInit = { headers: spec.headers };
-  const streamable = new StreamableHTTPClientTransport(url, { requestInit });
+  const fetchOption = options.fetch === undefined ? {} : { fetch: options.fetch };
+  const streamable = new StreamableHTTPClientTransport(url, { requestInit, ...fetchOption });
   let client = newClient(options);
   try {
     await handshake(client, streamable, handshakeMs);
@@ -122,7 +129,7 @@ async function connectHttp(
       },
     );
   }
-  const sse = new SSEClientTransport(url, { requestInit });
+  const sse = new SSEClientTransport(url, { requestInit, ...fetchOption });
   client = newClient(options);
   try {
     await handshake(client, sse, handshakeMs);
@@ -277,6 +284,8 @@ function describeStdioError(spec: McpStdioServerSpec, error: unknown, handshakeM
 }
 
 function describeHttpError(spec: McpHttpServerSpec, error: unknown, handshakeMs: number): string {
+  const refusal = findNetworkRefusal(error);
+  if (refusal !== undefined) return `the connection was refused before it was made: ${refusal.message}`;
   if (error instanceof HandshakeTimeout || isRequestTimeout(error)) {
     return `no MCP handshake within ${handshakeMs} ms from ${spec.url}`;
   }

@@ -1,9 +1,17 @@
 import type { Implementation } from "@modelcontextprotocol/sdk/types.js";
-import type { AgentDefinition, McpServerSpec } from "../../agents/agent-definition.js";
+import type { AgentDefinition } from "../../agents/agent-definition.js";
 import { errorMessage, PlutoError } from "../../core/errors.js";
 import type { McpServerConnection } from "./connect-mcp-server.js";
 import type { ConnectedMcpServers, McpServerFailure } from "./connect-mcp-servers.js";
+import { createGuardedFetch } from "./guarded-fetch.js";
 import type { McpProgressEvent } from "./mcp-remote-tool.js";
+import {
+  type AllowedMcpServer,
+  checkMcpServer,
+  createMcpServerPolicy,
+  type McpServerPolicy,
+  type McpServerRequester,
+} from "./mcp-server-policy.js";
 
 /** Options of {@link McpPool}. */
 export interface McpPoolOptions {
@@ -17,6 +25,11 @@ export interface McpPoolOptions {
   retryFailedAfterMs?: number;
   /** Clock in milliseconds. @default Date.now */
   now?: () => number;
+  /**
+   * The catalogue, allowances and network rules every server passes (`checkMcpServer`) before it is
+   * started or connected. @default an empty catalogue, no allowances, the default network rules
+   */
+  policy?: McpServerPolicy;
 }
 
 type Outcome = { connection: McpServerConnection } | { failure: McpServerFailure; at: number };
@@ -38,23 +51,39 @@ interface Entry {
 export class McpPool {
   readonly #options: McpPoolOptions;
   readonly #entries = new Map<string, Entry>();
+  readonly #policy: McpServerPolicy;
+  #fetch: ReturnType<typeof createGuardedFetch> | undefined;
   #closed = false;
 
   constructor(options: McpPoolOptions = {}) {
     this.#options = options;
+    this.#policy = options.policy ?? createMcpServerPolicy();
+  }
+
+  /** The one guarded fetch of this pool (its keep-alive connections are shared by tenant-trust servers). */
+  #guardedFetch(): ReturnType<typeof createGuardedFetch> {
+    this.#fetch ??= createGuardedFetch(this.#policy.network);
+    return this.#fetch;
   }
 
   /**
-   * The tools of `agent.tools.mcpServers`, connecting what is not connected yet. Never rejects for a
-   * server that fails: it is listed in `failures`.
+   * The tools of `agent.tools.mcpServers`, connecting what is not connected yet. Every server first
+   * passes `checkMcpServer` for `trust` and `tenant` (catalogue references resolved, tenant-trust commands,
+   * `cwd` and URLs refused as docs/security.md says; tenant-trust URL servers connect through a fetch that
+   * checks resolved addresses). Never rejects for a server that fails or is refused: it is listed in
+   * `failures`, and nothing was started for a refused one.
    * @throws PlutoError `INTERNAL` after {@link McpPool.close}.
    */
-  async connect(agent: Pick<AgentDefinition, "name" | "directory" | "tools">): Promise<ConnectedMcpServers> {
+  async connect(
+    agent: Pick<AgentDefinition, "name" | "directory" | "tools">,
+    access: Pick<McpServerRequester, "tenant" | "trust">,
+  ): Promise<ConnectedMcpServers> {
     if (this.#closed)
       throw new PlutoError("INTERNAL", "The MCP pool is closed; create a new runtime to run agents.");
-    const specs = agent.tools.mcpServers;
+    const requester = { ...access, directory: agent.directory };
+    const servers = agent.tools.mcpServers;
     const prefix = `${agent.directory}\0`;
-    const wanted = new Set(specs.map((spec) => `${prefix}${spec.name}`));
+    const wanted = new Set(servers.map((server) => `${prefix}${server.name}`));
     for (const [key, entry] of this.#entries) {
       if (key.startsWith(prefix) && !wanted.has(key)) {
         this.#entries.delete(key);
@@ -62,7 +91,19 @@ export class McpPool {
       }
     }
     const outcomes = await Promise.all(
-      specs.map((spec) => this.#entryFor(`${prefix}${spec.name}`, spec).outcome),
+      servers.map(async (server): Promise<Outcome> => {
+        const key = `${prefix}${server.name}`;
+        const checked = await checkMcpServer(server, requester, this.#policy);
+        if ("problem" in checked) {
+          const existing = this.#entries.get(key);
+          this.#entries.delete(key);
+          if (existing !== undefined) void closeEntry(existing);
+          const message = `MCP server "${server.name}" was not started: ${checked.problem.message}. ${checked.problem.fix}`;
+          this.#options.log?.(message, "error");
+          return { failure: { server: server.name, message }, at: this.#now() };
+        }
+        return this.#entryFor(key, checked).outcome;
+      }),
     );
     const connections: McpServerConnection[] = [];
     const failures: McpServerFailure[] = [];
@@ -90,13 +131,13 @@ export class McpPool {
     await Promise.all(entries.map(closeEntry));
   }
 
-  #entryFor(key: string, spec: McpServerSpec): Entry {
-    const fingerprint = JSON.stringify(spec);
+  #entryFor(key: string, allowed: AllowedMcpServer): Entry {
+    const fingerprint = JSON.stringify({ spec: allowed.spec, guarded: allowed.network !== undefined });
     const existing = this.#entries.get(key);
     if (existing !== undefined && existing.fingerprint === fingerprint && this.#reusable(existing))
       return existing;
     if (existing !== undefined) void closeEntry(existing);
-    const entry: Entry = { fingerprint, outcome: this.#open(spec) };
+    const entry: Entry = { fingerprint, outcome: this.#open(allowed) };
     entry.outcome.then((outcome) => {
       entry.settled = outcome;
     });
@@ -111,7 +152,7 @@ export class McpPool {
     return this.#now() - settled.at < (this.#options.retryFailedAfterMs ?? 30_000);
   }
 
-  async #open(spec: McpServerSpec): Promise<Outcome> {
+  async #open({ spec, network }: AllowedMcpServer): Promise<Outcome> {
     const log = this.#options.log;
     try {
       // The MCP client SDK (about 80 ms to load) is imported on the first connection, so processes
@@ -126,6 +167,7 @@ export class McpPool {
                 level === "warn" || level === "error" ? log(message, level) : undefined,
             }),
         ...(this.#options.onProgress === undefined ? {} : { onProgress: this.#options.onProgress }),
+        ...(network === undefined ? {} : { fetch: this.#guardedFetch() }),
       });
       return { connection };
     } catch (error) {

@@ -42,6 +42,8 @@ export function createMcpRemoteTool(options: McpRemoteToolOptions): Tool {
     name: mcpToolName(server, tool.name),
     description: tool.description ?? tool.title ?? `Tool ${tool.name} of MCP server ${server}.`,
     inputSchema: tool.inputSchema as Record<string, unknown>,
+    // The call's own `timeout_seconds` (reset on progress) bounds it; no second, fixed executor timeout.
+    timeoutMs: Number.POSITIVE_INFINITY,
     async execute(input: unknown, context: ToolContext): Promise<ToolOutput> {
       const args = input ?? {};
       if (typeof args !== "object" || Array.isArray(args)) {

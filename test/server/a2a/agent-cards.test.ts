@@ -62,7 +62,8 @@ describe("A2A agent cards", () => {
     const { response, body } = await getJson(`${app.url}/a2a/reader/.well-known/agent-card.json`, {
       "A2A-Version": "1.0",
     });
-    expect(response.headers.get("vary")).toBe("A2A-Version");
+    // The card's URLs come from Host (no public_url), so caches must key on it too.
+    expect(response.headers.get("vary")).toBe("A2A-Version, Host");
     expectSameShape(body, await corpusCard("v1.0/agent-card.skills-agent.json"), OPTIONAL);
     expectSameShape(body, await corpusCard("v1.0/agent-card.spec-sample.json"), OPTIONAL);
     expect(body).toMatchObject({

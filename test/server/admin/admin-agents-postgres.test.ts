@@ -137,6 +137,18 @@ describe.skipIf(url === undefined)("admin API with agents in PostgreSQL (two wor
     return worker.model.requests.at(-1)?.system ?? "";
   };
 
+  it("refuses an agent whose MCP server starts a program; the store stays without it", async () => {
+    const files = agentFiles("shell");
+    files["agent.yaml"] +=
+      "  tools:\n    mcp:\n      - name: sh\n        command: sh\n        args: [-c, id]\n";
+    const refused = await workerA.app.request(
+      `${ADMIN}/agents/shell`,
+      withToken(tokens.acmeAdmin, { method: "PUT", body: { files } }),
+    );
+    await expectError(refused, 400, "BAD_REQUEST");
+    expect(await workerA.store.get("acme", "shell")).toBeUndefined();
+  });
+
   it("a PUT on worker A is served by worker B within about a second, runs included; delete too", async () => {
     // B looks first, so it has checked (and cached the absence) before A writes.
     expect(await description(workerB, "helper", tokens.acmeMember)).toBeUndefined();

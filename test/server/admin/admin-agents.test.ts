@@ -45,6 +45,7 @@ describe("admin API: agents", () => {
     expect(await created.json()).toEqual({ name: "helper", created: true, diagnostics: [] });
     const acmeFolder = agents.directoryOf("acme");
     expect(await tree(path.join(acmeFolder, "helper"))).toEqual([
+      ".written-through-admin-api",
       "INSTRUCTIONS.md",
       "SYSTEM_PROMPT.md",
       "agent.yaml",
@@ -102,6 +103,7 @@ describe("admin API: agents", () => {
     expect(replaced.status).toBe(200);
     expect(await replaced.json()).toEqual({ name: "helper", created: false, diagnostics: [] });
     expect(await tree(path.join(acmeFolder, "helper"))).toEqual([
+      ".written-through-admin-api",
       "INSTRUCTIONS.md",
       "SYSTEM_PROMPT.md",
       "agent.yaml",

@@ -40,6 +40,8 @@ export interface AdminHarnessOptions {
   rateLimitPerMinute?: number;
   maxConcurrentRunsPerTenant?: number;
   maxBodyBytes?: number;
+  /** `server.allowed_hosts`. */
+  allowedHosts?: string[];
   /** @default true: without keys the app runs in simple mode (everyone is the default admin). */
   withKeys?: boolean;
 }
@@ -91,6 +93,7 @@ export async function createAdminHarness(options: AdminHarnessOptions = {}) {
     ready: () => true,
     onUnexpectedError: (error) => unexpected.push(error),
     ...(options.rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute: options.rateLimitPerMinute }),
+    ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
     ...(options.maxConcurrentRunsPerTenant === undefined
       ? {}
       : { maxConcurrentRunsPerTenant: options.maxConcurrentRunsPerTenant }),

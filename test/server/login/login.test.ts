@@ -98,7 +98,7 @@ describe("login links and the session cookie", () => {
   });
 
   it("gives an admin session for an admin link, Secure over https, origin from the proxy headers", async () => {
-    harness = await createAdminHarness();
+    harness = await createAdminHarness({ allowedHosts: ["pluto.example.com"] });
     const { app, tokens } = harness;
     const link = await loginLink(
       app,
@@ -206,5 +206,20 @@ describe("login links and the session cookie", () => {
     const path = link.url.replace("http://localhost", "");
     const responses = await Promise.all([app.request(path), app.request(path), app.request(path)]);
     expect(responses.map((response) => response.status).sort()).toEqual([303, 401, 401]);
+  });
+});
+
+describe("login links per tenant", () => {
+  it("answers 429 LIMIT_EXCEEDED past 100 live links of one tenant; other tenants still get theirs", async () => {
+    harness = await createAdminHarness();
+    const { app, tokens } = harness;
+    for (let index = 0; index < 100; index += 1) await loginLink(app, tokens.acmeAdmin);
+    const refused = await app.request(
+      "/api/v1/admin/login-links",
+      withToken(tokens.acmeAdmin, { method: "POST" }),
+    );
+    const error = await expectError(refused, 429, "LIMIT_EXCEEDED");
+    expect(error.message).toContain("max_login_links_per_tenant");
+    await loginLink(app, tokens.betaAdmin);
   });
 });

@@ -365,14 +365,14 @@ describe("MCP routes: unknown agents, methods, auth and hostile requests", () =>
     expect(text(result)).toBe("ok");
   });
 
-  it("refuses a non-loopback Host without a token (DNS rebinding)", async () => {
+  it("refuses a Host that is not this server's (DNS rebinding)", async () => {
     const { app } = await start({ streamStep: scriptedStream().streamStep });
     const response = await app.request("http://attacker.example/mcp/test-agent", {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
       body: "{}",
     });
-    expect(response.status).toBe(401);
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("UNAUTHORIZED");
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("HOST_NOT_ALLOWED");
   });
 });

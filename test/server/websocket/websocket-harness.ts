@@ -25,6 +25,10 @@ export interface WebSocketHarnessOptions {
   /** Start the HTTP server without a WebSocket server. */
   withoutWebSocket?: boolean;
   sessions?: SessionStore;
+  /** `createApp`'s per-tenant request rate. */
+  rateLimitPerMinute?: number;
+  /** `createApp`'s cap on open streams. */
+  maxStreams?: number;
 }
 
 /**
@@ -58,6 +62,8 @@ export async function startWebSocketHarness(options: WebSocketHarnessOptions) {
     ...(apiKeys === undefined ? {} : { apiKeys }),
     ...(options.authToken === undefined ? {} : { authToken: options.authToken }),
     ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+    ...(options.rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute: options.rateLimitPerMinute }),
+    ...(options.maxStreams === undefined ? {} : { maxStreams: options.maxStreams }),
   });
   const server: RunningServer = await startServer(app, {
     host: "127.0.0.1",

@@ -1,9 +1,10 @@
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { gunzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { BundleLimits } from "../../../src/services/bundle/bundle-format.js";
+import type { PlutoError } from "../../../src/core/errors.js";
+import type { BundleLimits, BundleProgressCallback } from "../../../src/services/bundle/bundle-format.js";
 import { importBundle } from "../../../src/services/bundle/import-bundle.js";
 import {
   type CraftedEntry,
@@ -13,6 +14,7 @@ import {
   minimalEntries,
   sha256,
   tempRoot,
+  ustarHeader,
 } from "./bundle-fixture.js";
 
 describe("importBundle rejects malformed bundles and writes nothing", () => {
@@ -26,12 +28,16 @@ describe("importBundle rejects malformed bundles and writes nothing", () => {
   afterEach(() => cleanup());
 
   /** Imports `bytes` into fresh filesystem stores. */
-  function load(bytes: Buffer, options: { limits?: BundleLimits; viaFile?: boolean } = {}) {
+  function load(
+    bytes: Buffer,
+    options: { limits?: BundleLimits; viaFile?: boolean; onProgress?: BundleProgressCallback } = {},
+  ) {
     const target = {
       agentsDir: join(root, "agents"),
       ...fsStores(join(root, "data")),
       tempDir: join(root, "tmp"),
       ...(options.limits === undefined ? {} : { limits: options.limits }),
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     };
     if (options.viaFile !== true) return importBundle({ stream: Readable.from([bytes]), ...target });
     const file = join(root, "bundle.tar.gz");
@@ -191,6 +197,50 @@ describe("importBundle rejects malformed bundles and writes nothing", () => {
     );
     await expectRejected(load(bytes, { limits: { maxTotalBytes: 5100 } }), /more than 5100 bytes/);
     await expectRejected(load(bytes, { limits: { maxEntries: 3 } }), /more than 3 entries/);
+  });
+
+  it("refuses 120,000 empty entries at entry 50,001 (the default cap), without reading the rest", async () => {
+    const headers = Array.from({ length: 120_000 }, (_, index) => ustarHeader(`artifacts/e${index}`, 0));
+    const bytes = gzipSync(Buffer.concat([...headers, Buffer.alloc(1024)]));
+    let read = 0;
+    const onProgress: BundleProgressCallback = (progress) => {
+      if (progress.phase === "read") read = progress.done;
+    };
+    const refused = load(bytes, { viaFile: true, onProgress });
+    const error = (await refused.catch((reason: unknown) => reason)) as PlutoError;
+    await expectRejected(refused, /more than 50000 entries; it was refused at entry 50001/);
+    expect(error.details).toEqual({ limit: 50_000, entriesRead: 50_001 });
+    expect(read).toBeLessThan(bytes.length);
+  }, 60_000);
+
+  it("refuses a gzip bomb (1 MB expanding to a 1 GiB entry) after a bounded expansion", async () => {
+    // One gzip member with the tar header of a 1 GiB file, then 1024 members of 1 MiB of zeros each
+    // (concatenated gzip members are one valid gzip stream).
+    const header = ustarHeader("artifacts/bomb.bin", 2 ** 30);
+    const zeros = gzipSync(Buffer.alloc(2 ** 20));
+    const bytes = Buffer.concat([gzipSync(header), ...Array.from({ length: 1024 }, () => zeros)]);
+    expect(bytes.length).toBeLessThan(2 ** 21);
+    let read = 0;
+    const onProgress: BundleProgressCallback = (progress) => {
+      if (progress.phase === "read") read = progress.done;
+    };
+    const refused = load(bytes, { viaFile: true, onProgress });
+    const error = (await refused.catch((reason: unknown) => reason)) as PlutoError;
+    await expectRejected(refused, /expands more than 100 times/);
+    const details = error.details as { inflatedBytes: number; compressedBytes: number; limit: number };
+    expect(details.limit).toBe(100);
+    // Stopped soon after the 16 MiB floor, not at 1 GiB.
+    expect(details.inflatedBytes).toBeLessThan(64 * 2 ** 20);
+    expect(read).toBeLessThan(bytes.length);
+  }, 60_000);
+
+  it("accepts a well-compressed real bundle below the ratio floor (control)", async () => {
+    const entries = minimalEntries().map((entry) =>
+      entry.name === "memory/MEMORY.md"
+        ? { ...entry, body: `# Memory\n${"x".repeat(8 * 2 ** 20)}\n` }
+        : entry,
+    );
+    await expect(load(await craftBundle(entries))).resolves.toMatchObject({ memoryDocuments: 1 });
   });
 
   it("rejects hostile agent and tenant names", async () => {

@@ -12,6 +12,8 @@ export class TcpProxy {
   /** Bytes client→server still allowed before everything is cut; undefined = no trap. */
   #cutAfterClientBytes: number | undefined;
   #cutOnServerData = false;
+  /** While true, connections are accepted and bytes in both directions are dropped (a silent network). */
+  #stalled = false;
   /** Bytes forwarded client→server since start (for choosing a cut point). */
   clientBytes = 0;
   /** How many times connections were cut. */
@@ -50,6 +52,7 @@ export class TcpProxy {
     client.on("error", drop).on("close", drop);
     upstream.on("error", drop).on("close", drop);
     client.on("data", (chunk: Buffer) => {
+      if (this.#stalled) return;
       if (this.#cutAfterClientBytes !== undefined) {
         if (chunk.length >= this.#cutAfterClientBytes) {
           upstream.write(chunk.subarray(0, this.#cutAfterClientBytes));
@@ -62,6 +65,7 @@ export class TcpProxy {
       upstream.write(chunk);
     });
     upstream.on("data", (chunk: Buffer) => {
+      if (this.#stalled) return;
       if (this.#cutOnServerData) {
         this.#cut();
         return;
@@ -86,6 +90,20 @@ export class TcpProxy {
   /** Cuts every connection when the server next sends anything (the answer is lost, the work is done). */
   cutOnServerAnswer(): void {
     this.#cutOnServerData = true;
+  }
+
+  /**
+   * Goes silent: open and new connections stay open but nothing is forwarded either way (what a
+   * partitioned network or a hung server looks like to the client). Dropped bytes are lost.
+   */
+  stall(): void {
+    this.#stalled = true;
+  }
+
+  /** Forwards again after {@link stall}; connections that lost bytes meanwhile are cut (their streams are broken). */
+  resume(): void {
+    this.#stalled = false;
+    this.#cut();
   }
 
   /** Cuts every connection now. */

@@ -28,7 +28,11 @@ export interface FakeUsage {
  * - `replay`: stream this corpus file verbatim (see replay()); `interaction` picks a cassette exchange,
  *   `status` overrides the recorded status;
  * - `finishReason`: defaults to `tool-calls` when there are tool calls, else `stop`; `model` overrides
- *   the model name echoed back (defaults to the request's `model`).
+ *   the model name echoed back (defaults to the request's `model`);
+ * - `nonStreaming`: answer with the format's non-streaming JSON body (`application/json`) even when the
+ *   request asked to stream, as a misconfigured proxy or a wrong base URL does;
+ * - `rawBody`: answer 200 with this body verbatim under the format's streaming content type (garbage
+ *   where a stream was expected).
  */
 export interface FakeTurn {
   text?: string | string[];
@@ -50,6 +54,8 @@ export interface FakeTurn {
   replay?: string;
   interaction?: number;
   status?: number;
+  nonStreaming?: boolean;
+  rawBody?: string;
 }
 
 /** A request the fake received. `headers` are lower-cased; `body` is the parsed JSON body. */

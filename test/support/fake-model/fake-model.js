@@ -288,10 +288,15 @@ export async function startFakeModel(options = {}) {
       sendJson(response, status, turn.error.body ?? defaultErrorBody(request.format, status), headers);
       return;
     }
+    if (turn.rawBody !== undefined) {
+      const headers = { "content-type": STREAM_CONTENT_TYPE[request.format], "cache-control": "no-cache" };
+      await writeFrames(response, 200, headers, [turn.rawBody], chunkDelayMs);
+      return;
+    }
     const body = /** @type {Record<string, unknown>} */ (request.body);
     const model = typeof body.model === "string" ? body.model : "fake-model";
     const turnToPlay = playable(turn, model, ++serial);
-    if (!request.stream) {
+    if (!request.stream || turn.nonStreaming === true) {
       const json =
         request.format === "openai-chat"
           ? openaiChatJson(turnToPlay)
