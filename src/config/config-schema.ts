@@ -16,6 +16,7 @@ export const SERVICE_BACKENDS = {
   agents: ["filesystem", "postgres"],
   tasks: ["filesystem", "memory", "postgres"],
   keys: ["filesystem", "memory", "postgres"],
+  jobs: ["filesystem", "memory", "postgres"],
 } as const;
 
 /** Provider types: the built-in ones plus any OpenAI-compatible endpoint. */
@@ -43,6 +44,7 @@ const BACKEND_KEYS: Record<keyof typeof SERVICE_BACKENDS, Record<string, readonl
     memory: ["max_login_links_per_tenant"],
     postgres: ["url", "schema", "pool_max", "max_login_links_per_tenant"],
   },
+  jobs: { filesystem: [], memory: [], postgres: ["url", "schema", "pool_max"] },
 };
 
 /** Keys a backend cannot do without. */
@@ -71,7 +73,7 @@ const checkBackendKeys =
   (service: keyof typeof SERVICE_BACKENDS) =>
   (value: Record<string, unknown>, context: z.RefinementCtx): void => {
     if (value.backend === undefined) {
-      // tasks and keys may leave their backend to the default, which follows the session service.
+      // tasks, keys and jobs may leave their backend to the default, which follows the session service.
       for (const key of ["url", "schema", "pool_max"]) {
         if (value[key] === undefined) continue;
         context.addIssue({
@@ -138,8 +140,11 @@ const keyPrefix = z
   .optional()
   .meta({ description: 'Key prefix. Default "pluto"' });
 
-/** `services.tasks` and `services.keys`: like the other services, but the backend may be left to the default. */
-const sharedRecordService = (service: "tasks" | "keys", what: string) =>
+/**
+ * `services.tasks`, `services.keys` and `services.jobs`: like the other services, but the backend may be
+ * left to the default.
+ */
+const sharedRecordService = (service: "tasks" | "keys" | "jobs", what: string) =>
   z
     .enum(SERVICE_BACKENDS[service], {
       error: `unknown backend; the backends available in this version of Pluto are ${SERVICE_BACKENDS[service].join(", ")}`,
@@ -149,15 +154,23 @@ const sharedRecordService = (service: "tasks" | "keys", what: string) =>
       description: `Where ${what} are kept: ${SERVICE_BACKENDS[service].map((name) => `"${name}"`).join(", ")}. Default: "postgres" (same url and schema) when session is postgres, "memory" when session is memory, else "filesystem"`,
     });
 
+/** What each shared record service holds, as the refusal below names it. */
+const SHARED_RECORDS = {
+  tasks: "protocol tasks",
+  keys: "API keys and login links",
+  jobs: "durable jobs",
+} as const;
+
 /**
- * With `coordination: redis` several workers serve the same tenants, so protocol tasks and API keys must
- * be shared: files under each worker's data_dir or process memory would split them per worker.
+ * With `coordination: redis` several workers serve the same tenants, so protocol tasks, API keys and
+ * durable jobs must be shared: files under each worker's data_dir (single-process) or process memory
+ * would split them per worker.
  */
 function checkSharedRecords(services: Record<string, unknown>, context: z.RefinementCtx): void {
   const coordination = services.coordination as { backend?: unknown } | undefined;
   if (coordination?.backend !== "redis") return;
   const session = services.session as { backend?: unknown } | undefined;
-  for (const name of ["tasks", "keys"] as const) {
+  for (const [name, what] of Object.entries(SHARED_RECORDS)) {
     const written = services[name] as { backend?: unknown } | undefined;
     const backend =
       written?.backend ??
@@ -166,7 +179,7 @@ function checkSharedRecords(services: Record<string, unknown>, context: z.Refine
     context.addIssue({
       code: "custom",
       path: written?.backend === undefined ? ["coordination", "backend"] : [name, "backend"],
-      message: `with coordination: redis (several workers), ${name === "tasks" ? "protocol tasks" : "API keys and login links"} in ${backend} would be separate in every worker`,
+      message: `with coordination: redis (several workers), ${what} in ${backend} would be separate in every worker`,
       params: {
         fix: `Add "${name}: { backend: postgres, url: \${DATABASE_URL} }" under services (or use "session: { backend: postgres, … }", which ${name} follow by default).`,
       },
@@ -307,6 +320,15 @@ export const configFileSchema = z
             }),
           })
           .superRefine(checkBackendKeys("keys"))
+          .optional(),
+        jobs: z
+          .strictObject({
+            backend: sharedRecordService("jobs", "durable jobs"),
+            url: postgresUrl,
+            schema: sqlSchemaName,
+            pool_max: poolMax,
+          })
+          .superRefine(checkBackendKeys("jobs"))
           .optional(),
         timeout_seconds: z.int().min(1).max(3600).optional().meta({
           description:

@@ -185,6 +185,7 @@ function resolveConfig(options: ResolveConfigOptions): PlutoConfig {
         ...resolveSharedRecordService(data.services.keys, data.services.session),
         maxLoginLinksPerTenant: data.services.keys?.max_login_links_per_tenant ?? 100,
       },
+      jobs: resolveSharedRecordService(data.services.jobs, data.services.session),
       timeoutMs: (data.services.timeout_seconds ?? 30) * 1000,
     },
     providers,
@@ -292,11 +293,11 @@ function resolveAgentService(service: Services["agents"]): AgentServiceConfig {
 }
 
 /**
- * Resolves `services.tasks` or `services.keys`: the written backend, else the session's PostgreSQL (same
+ * Resolves `services.tasks`, `services.keys` or `services.jobs`: the written backend, else the session's PostgreSQL (same
  * url and schema) or memory, else files (schema checks made sure coordination: redis is not left with files).
  */
 function resolveSharedRecordService(
-  service: Services["tasks"] | Services["keys"],
+  service: Services["tasks"] | Services["keys"] | Services["jobs"],
   session: Services["session"],
 ): TaskServiceConfig {
   const backend =

@@ -84,6 +84,13 @@ export type KeyServiceConfig = ({ backend: "filesystem" } | { backend: "memory" 
   maxLoginLinksPerTenant: number;
 };
 
+/**
+ * Where durable jobs live (src/jobs): `filesystem` is `<data_dir>/jobs/` (one process per data
+ * directory), `postgres` is shared by every worker, `memory` is lost on exit. Default when
+ * `services.jobs` is not written: it follows the session as for tasks.
+ */
+export type JobServiceConfig = { backend: "filesystem" } | { backend: "memory" } | PostgresBackendConfig;
+
 /** A provider entry. Built-in names: `openai`, `anthropic`, `openrouter`, `ollama`; any other name needs `type: openai-compatible` and `base_url`. */
 export interface ProviderConfig {
   type: "openai" | "anthropic" | "openrouter" | "ollama" | "openai-compatible";
@@ -168,6 +175,7 @@ export interface PlutoConfig {
     agents: AgentServiceConfig;
     tasks: TaskServiceConfig;
     keys: KeyServiceConfig;
+    jobs: JobServiceConfig;
     /** Bound on one call to a state store, in ms (`services.timeout_seconds`). @default 30000 */
     timeoutMs: number;
   };

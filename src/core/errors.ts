@@ -13,6 +13,8 @@ export type ErrorCode =
   | "RUN_NOT_FOUND"
   | "RUN_ABORTED"
   | "RUN_INTERRUPTED"
+  | "JOB_NOT_FOUND"
+  | "JOB_CONFLICT"
   | "ARTIFACT_NOT_FOUND"
   | "INVALID_NAME"
   | "PROVIDER_UNKNOWN"

@@ -5,6 +5,9 @@ import type {
   PlutoConfig,
   TaskServiceConfig,
 } from "../config/pluto-config.js";
+import { FsJobStore } from "../jobs/fs-job-store.js";
+import { InMemoryJobStore } from "../jobs/in-memory-job-store.js";
+import type { JobStore } from "../jobs/job-store.js";
 import { EventBus } from "../runs/event-bus.js";
 import type { RuntimeLog } from "../runtime.js";
 import type { AgentStore } from "../services/agents/agent-store.js";
@@ -33,6 +36,8 @@ export interface State {
   artifacts: ArtifactStore;
   tasks: TaskStore;
   apiKeys: ApiKeyStore;
+  /** Durable jobs (`services.jobs`). */
+  jobs: JobStore;
   bus: EventFanout;
   leases?: SessionLeases;
   leaseTtlMs?: number;
@@ -54,11 +59,20 @@ export interface State {
  */
 export async function buildState(config: PlutoConfig, log: RuntimeLog): Promise<State> {
   const closers: (() => Promise<void>)[] = [];
-  const { session, memory, artifacts, coordination, agents, tasks: taskService, keys } = config.services;
+  const {
+    session,
+    memory,
+    artifacts,
+    coordination,
+    agents,
+    tasks: taskService,
+    keys,
+    jobs,
+  } = config.services;
   const timeoutMs = config.services.timeoutMs;
 
   const postgres = await (async () => {
-    const urls = [session, memory, agents, taskService, keys].filter(
+    const urls = [session, memory, agents, taskService, keys, jobs].filter(
       (service) => service.backend === "postgres",
     );
     if (urls.length === 0) return undefined;
@@ -143,6 +157,15 @@ export async function buildState(config: PlutoConfig, log: RuntimeLog): Promise<
     agentStore = new PostgresAgentStore({ pool: postgres!.get(agents.url), schema: agents.schema });
   }
 
+  let jobStore: JobStore;
+  if (jobs.backend === "postgres") {
+    const { PostgresJobStore } = await import("../jobs/postgres-job-store.js");
+    jobStore = new PostgresJobStore({ pool: postgres!.get(jobs.url), schema: jobs.schema });
+  } else {
+    jobStore =
+      jobs.backend === "memory" ? new InMemoryJobStore() : new FsJobStore({ dataDir: config.dataDir });
+  }
+
   let bus: EventFanout = new EventBus();
   let leases: SessionLeases | undefined;
   let leaseTtlMs: number | undefined;
@@ -174,6 +197,7 @@ export async function buildState(config: PlutoConfig, log: RuntimeLog): Promise<
     artifacts: artifactStore,
     tasks,
     apiKeys,
+    jobs: jobStore,
     bus,
     storeTimeoutMs: timeoutMs,
     async close() {
@@ -185,6 +209,7 @@ export async function buildState(config: PlutoConfig, log: RuntimeLog): Promise<
         artifactStore.close?.(),
         tasks.close?.(),
         agentStore?.close?.(),
+        jobStore.close?.(),
       ]);
       for (const close of closers.reverse()) await close();
     },

@@ -50,6 +50,7 @@ describe("loadConfig defaults", () => {
         agents: { backend: "filesystem" },
         tasks: { backend: "filesystem" },
         keys: { backend: "filesystem", maxLoginLinksPerTenant: 100 },
+        jobs: { backend: "filesystem" },
         timeoutMs: 30_000,
       },
       providers: {},
@@ -99,6 +100,7 @@ services:
   agents: { backend: postgres, url: "postgres://pluto@db:5432/pluto", schema: defs, pool_max: 3 }
   tasks: { backend: postgres, url: "postgres://pluto@db:5432/tasks" }
   keys: { max_login_links_per_tenant: 5 }
+  jobs: { backend: postgres, url: "postgres://pluto@db:5432/jobs", schema: work, pool_max: 2 }
   timeout_seconds: 12
 providers:
   openai: { api_key: sk-1, api: chat }
@@ -148,6 +150,7 @@ retry: { max_retries: 0, max_delay_ms: 100 }
           poolMax: 4,
           maxLoginLinksPerTenant: 5,
         },
+        jobs: { backend: "postgres", url: "postgres://pluto@db:5432/jobs", schema: "work", poolMax: 2 },
         timeoutMs: 12_000,
       },
       providers: {
@@ -344,7 +347,37 @@ describe("loadConfig errors", () => {
     );
   });
 
-  it("with coordination: redis, tasks and keys left in per-worker files are refused with file, line and fix", async () => {
+  it("services.jobs: filesystem, memory or postgres with its url, refusing other keys", async () => {
+    await writeConfig("services:\n  jobs: { backend: postgres, url: ${DATABASE_URL}, schema: work }\n");
+    const config = await loadConfig({ cwd, env: { DATABASE_URL: "postgres://root@127.0.0.1:5432/test" } });
+    expect(config.services.jobs).toEqual({
+      backend: "postgres",
+      url: "postgres://root@127.0.0.1:5432/test",
+      schema: "work",
+      poolMax: 10,
+    });
+    const file = await writeConfig("services:\n  jobs:\n    backend: postgres\n");
+    expect(
+      diagnosticsOf(await configError()).find((diagnostic) => diagnostic.path === "services.jobs"),
+    ).toMatchObject({
+      file,
+      message: expect.stringContaining('the postgres backend needs "url"'),
+    });
+    await writeConfig("services:\n  jobs:\n    backend: memory\n    url: postgres://x\n");
+    expect(
+      diagnosticsOf(await configError()).find((diagnostic) => diagnostic.path === "services.jobs.url"),
+    ).toMatchObject({
+      line: 4,
+      message: expect.stringContaining("does not apply to the memory backend"),
+    });
+    await writeConfig("services:\n  jobs: { backend: redis }\n");
+    const unknown = diagnosticsOf(await configError());
+    expect(unknown.find((diagnostic) => diagnostic.path === "services.jobs.backend")?.message).toContain(
+      "available in this version of Pluto are filesystem, memory, postgres",
+    );
+  });
+
+  it("with coordination: redis, tasks, keys and jobs left in per-worker files are refused with file, line and fix", async () => {
     const file = await writeConfig(
       [
         "services:",
@@ -357,7 +390,7 @@ describe("loadConfig errors", () => {
     );
     const diagnostics = diagnosticsOf(await configError());
     const shared = diagnostics.filter((diagnostic) => diagnostic.path === "services.coordination.backend");
-    expect(shared).toHaveLength(2);
+    expect(shared).toHaveLength(3);
     expect(shared[0]).toMatchObject({
       file,
       line: 4,
@@ -367,6 +400,8 @@ describe("loadConfig errors", () => {
       "API keys and login links in filesystem would be separate in every worker",
     );
     expect(shared[1]?.fix).toContain("keys: { backend: postgres");
+    expect(shared[2]?.message).toContain("durable jobs in filesystem would be separate in every worker");
+    expect(shared[2]?.fix).toContain("jobs: { backend: postgres");
 
     // An explicit per-worker choice is refused at its own line; postgres is accepted.
     await writeConfig(
@@ -375,6 +410,7 @@ describe("loadConfig errors", () => {
         "  session: { backend: redis, url: redis://cache:6379 }",
         "  coordination: { backend: redis, url: redis://cache:6379 }",
         "  tasks: { backend: postgres, url: postgres://db/pluto }",
+        "  jobs: { backend: postgres, url: postgres://db/pluto }",
         "  keys:",
         "    backend: memory",
         "",
@@ -382,7 +418,7 @@ describe("loadConfig errors", () => {
     );
     const explicit = diagnosticsOf(await configError());
     expect(explicit).toHaveLength(1);
-    expect(explicit[0]).toMatchObject({ path: "services.keys.backend", line: 6 });
+    expect(explicit[0]).toMatchObject({ path: "services.keys.backend", line: 7 });
     await writeConfig(
       [
         "services:",
@@ -390,6 +426,7 @@ describe("loadConfig errors", () => {
         "  coordination: { backend: redis, url: redis://cache:6379 }",
         "  tasks: { backend: postgres, url: postgres://db/pluto }",
         "  keys: { backend: postgres, url: postgres://db/pluto, schema: auth }",
+        "  jobs: { backend: postgres, url: postgres://db/pluto }",
         "",
       ].join("\n"),
     );
@@ -403,11 +440,45 @@ describe("loadConfig errors", () => {
     });
   });
 
-  it("tasks and keys follow a postgres or memory session by default; a url needs an explicit backend", async () => {
+  it("with coordination: redis, jobs follow a postgres session and are refused in files or memory at their own line", async () => {
+    const sharedSession = [
+      "services:",
+      "  session: { backend: postgres, url: postgres://db/pluto, schema: shared }",
+      "  coordination: { backend: redis, url: redis://cache:6379 }",
+    ];
+    await writeConfig([...sharedSession, ""].join("\n"));
+    const followed = await loadConfig({ cwd, env: {} });
+    expect(followed.services.jobs).toEqual({
+      backend: "postgres",
+      url: "postgres://db/pluto",
+      schema: "shared",
+      poolMax: 10,
+    });
+    for (const backend of ["filesystem", "memory"]) {
+      const file = await writeConfig([...sharedSession, "  jobs:", `    backend: ${backend}`, ""].join("\n"));
+      const diagnostics = diagnosticsOf(await configError());
+      expect(diagnostics).toHaveLength(1);
+      expect(diagnostics[0]).toMatchObject({
+        file,
+        path: "services.jobs.backend",
+        line: 5,
+        message: expect.stringContaining(`durable jobs in ${backend} would be separate in every worker`),
+        fix: expect.stringContaining("jobs: { backend: postgres"),
+      });
+    }
+    // Without redis coordination one process owns the data directory, so files stay allowed.
+    await writeConfig(
+      "services:\n  session: { backend: postgres, url: postgres://db/pluto }\n  jobs: { backend: filesystem }\n",
+    );
+    expect((await loadConfig({ cwd, env: {} })).services.jobs).toEqual({ backend: "filesystem" });
+  });
+
+  it("tasks, keys and jobs follow a postgres or memory session by default; a url needs an explicit backend", async () => {
     await writeConfig("services:\n  session: { backend: memory }\n");
     const memory = await loadConfig({ cwd, env: {} });
     expect(memory.services.tasks).toEqual({ backend: "memory" });
     expect(memory.services.keys).toEqual({ backend: "memory", maxLoginLinksPerTenant: 100 });
+    expect(memory.services.jobs).toEqual({ backend: "memory" });
     await writeConfig("services:\n  keys:\n    url: postgres://db/pluto\n  timeout_seconds: 0\n");
     const diagnostics = diagnosticsOf(await configError());
     expect(diagnostics.find((diagnostic) => diagnostic.path === "services.keys.url")).toMatchObject({

@@ -123,7 +123,7 @@ describe("export/import round trip: filesystem → PostgreSQL/Redis/S3 → files
         ].join("\n"),
     },
     {
-      name: "sessions in Redis with Redis coordination, tasks and keys in PostgreSQL, memory and artifacts on files",
+      name: "sessions in Redis with Redis coordination, tasks, keys and jobs in PostgreSQL, memory and artifacts on files",
       config: (): string =>
         [
           "services:",
@@ -131,6 +131,7 @@ describe("export/import round trip: filesystem → PostgreSQL/Redis/S3 → files
           `  coordination: { backend: redis, url: "${redisUrl}", prefix: ${prefix} }`,
           `  tasks: { backend: postgres, url: "${postgresUrl}", schema: ${schema} }`,
           `  keys: { backend: postgres, url: "${postgresUrl}", schema: ${schema} }`,
+          `  jobs: { backend: postgres, url: "${postgresUrl}", schema: ${schema} }`,
           "",
         ].join("\n"),
     },

@@ -12,8 +12,8 @@ export async function migrateCommand(io: CliIo, globals: GlobalOptions): Promise
     ...(globals.config ? { file: globals.config } : {}),
   });
   const targets = new Map<string, { url: string; schema: string }>();
-  const { session, memory, agents, tasks, keys } = config.services;
-  for (const service of [session, memory, agents, tasks, keys]) {
+  const { session, memory, agents, tasks, keys, jobs } = config.services;
+  for (const service of [session, memory, agents, tasks, keys, jobs]) {
     if (service.backend === "postgres") targets.set(`${service.url} ${service.schema}`, service);
   }
   if (targets.size === 0) {

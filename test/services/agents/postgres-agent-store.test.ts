@@ -92,8 +92,9 @@ describe.skipIf(url === undefined)("migration 0003 on an older schema", () => {
       // Roll the schema back to 0002, as a database migrated by an older Pluto would be.
       await fixture.pool.query(`DROP TABLE "${schema}".agents`);
       await fixture.pool.query(`DROP SEQUENCE "${schema}".agent_versions`);
-      await fixture.pool.query(`DELETE FROM "${schema}".pluto_migrations WHERE name LIKE '0003_%'`);
-      expect(await migratePostgres({ pool: fixture.pool, schema })).toEqual(["0003_agents"]);
+      await fixture.pool.query(`DROP TABLE "${schema}".jobs, "${schema}".job_pauses`);
+      await fixture.pool.query(`DELETE FROM "${schema}".pluto_migrations WHERE name > '0003'`);
+      expect(await migratePostgres({ pool: fixture.pool, schema })).toEqual(["0003_agents", "0004_jobs"]);
       const upgraded = new PostgresAgentStore({ pool: fixture.pool, schema });
       expect((await upgraded.put("default", "helper", storedAgentFiles("helper"))).created).toBe(true);
       const sessions = await fixture.pool.query(`SELECT id FROM "${schema}".sessions`);

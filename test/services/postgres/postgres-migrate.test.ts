@@ -14,7 +14,7 @@ import { dropSchema } from "./postgres-fixture.js";
 const url = await postgresUrlOrSkip();
 
 /** Every migration in migrations/, in order. */
-const ALL_MIGRATIONS = ["0001_state-tables", "0002_tasks-and-api-keys", "0003_agents"];
+const ALL_MIGRATIONS = ["0001_state-tables", "0002_tasks-and-api-keys", "0003_agents", "0004_jobs"];
 
 describe.skipIf(url === undefined)("migratePostgres", () => {
   const databaseUrl = url ?? "";
@@ -115,6 +115,8 @@ describe.skipIf(url === undefined)("migratePostgres", () => {
       expect(tables.rows.map((row) => row.table_name)).toEqual([
         "agents",
         "api_keys",
+        "job_pauses",
+        "jobs",
         "memory_documents",
         "memory_lines",
         "pluto_migrations",

@@ -189,12 +189,15 @@ describe.skipIf(url === undefined)("PostgresTaskStore: backend specifics", () =>
         `INSERT INTO "${schema}".sessions (tenant, agent, id, last_seq) VALUES ('default', 'a', 's', 0)`,
       );
       // Roll the schema back to 0001, as a database migrated by an older Pluto would be.
-      await fixture.pool.query(`DROP TABLE "${schema}".tasks, "${schema}".api_keys, "${schema}".agents`);
+      await fixture.pool.query(
+        `DROP TABLE "${schema}".tasks, "${schema}".api_keys, "${schema}".agents, "${schema}".jobs, "${schema}".job_pauses`,
+      );
       await fixture.pool.query(`DROP SEQUENCE "${schema}".agent_versions`);
       await fixture.pool.query(`DELETE FROM "${schema}".pluto_migrations WHERE name > '0002'`);
       expect(await migratePostgres({ pool: fixture.pool, schema })).toEqual([
         "0002_tasks-and-api-keys",
         "0003_agents",
+        "0004_jobs",
       ]);
       const upgraded = new PostgresTaskStore({ pool: fixture.pool, schema });
       expect((await upgraded.put("default", taskInput("t1"), { expectedVersion: 0 })).version).toBe(1);
