@@ -6,12 +6,16 @@ import type { ContextMessage, ToolCallPart, ToolResultPart } from "../core/messa
  * Per run: the `run-start` input becomes a user message; each step's text, reasoning and tool calls
  * become one assistant message; its tool results one tool message. Tool calls that never got a
  * result (a run cut off mid-step) get a synthetic error result so every provider accepts the history.
- * Approval events are skipped: only their outcome (a tool result) reaches the model.
+ * Approval events are skipped: only their outcome (a tool result) reaches the model. A run that ended
+ * `awaiting-approval` leaves its last step open; the run that `continues` it adds no user message and
+ * closes that step with the decided calls' results. A call still waiting when a new message comes gets a
+ * synthetic "not run" result instead.
  */
 export function historyFromEvents(events: readonly SessionEvent[]): ContextMessage[] {
   const messages: ContextMessage[] = [];
   let assistant: { text: string; reasoning: string; toolCalls: ToolCallPart[] } | undefined;
   let results: ToolResultPart[] = [];
+  const awaitingApproval = new Set<string>();
 
   const closeStep = (): void => {
     if (assistant !== undefined) {
@@ -29,7 +33,9 @@ export function historyFromEvents(events: readonly SessionEvent[]): ContextMessa
             results.push({
               toolCallId: call.toolCallId,
               toolName: call.toolName,
-              content: "Error: this tool call was interrupted before it returned a result.",
+              content: awaitingApproval.has(call.toolCallId)
+                ? "Error: this tool call was waiting for the user's approval and was not run; the user sent a new message instead."
+                : "Error: this tool call was interrupted before it returned a result.",
               isError: true,
             });
           }
@@ -44,6 +50,7 @@ export function historyFromEvents(events: readonly SessionEvent[]): ContextMessa
   for (const event of events) {
     switch (event.type) {
       case "run-start":
+        if (event.continues !== undefined) break;
         closeStep();
         messages.push({ role: "user", text: event.input });
         break;
@@ -72,8 +79,11 @@ export function historyFromEvents(events: readonly SessionEvent[]): ContextMessa
           isError: event.isError,
         });
         break;
+      case "tool-approval-request":
+        awaitingApproval.add(event.toolCallId);
+        break;
       case "run-end":
-        closeStep();
+        if (event.status !== "awaiting-approval") closeStep();
         break;
       default:
         break;

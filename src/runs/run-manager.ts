@@ -1,19 +1,21 @@
 import { randomUUID } from "node:crypto";
-import type { AgentDefinition } from "../agents/agent-definition.js";
+import type { AgentDefinition, ToolPolicyAction } from "../agents/agent-definition.js";
 import { errorMessage, isPlutoError, PlutoError } from "../core/errors.js";
 import { type RunEndEvent, type SessionEvent, ZERO_USAGE } from "../core/events.js";
 import { assertSafeName, isSafeName } from "../core/names.js";
 import { DEFAULT_TENANT, type Scope, scopeOf } from "../core/scope.js";
-import { executeRun } from "../executor/execute-run.js";
+import { executeRun, type ResumeApprovals } from "../executor/execute-run.js";
 import { SessionWriter } from "../executor/session-writer.js";
 import { buildSystemPrompt } from "../executor/system-prompt.js";
 import type { ModelToolSpec, StreamStep } from "../llm/model-step.js";
+import { decideToolCall } from "../policy/decide-tool-call.js";
 import type { ArtifactStore } from "../services/artifact/artifact-store.js";
 import type { EventFanout, SessionLeases } from "../services/coordination/coordination.js";
 import type { MemoryStore } from "../services/memory/memory-store.js";
 import { boundSessionStore } from "../services/session/bounded-session-store.js";
 import type { SessionKey, SessionStore } from "../services/session/session-store.js";
 import type { Tool } from "../tools/tool.js";
+import { type ApprovalDecision, applyDecision } from "./approval-decision.js";
 import type { SessionListener } from "./event-bus.js";
 import { sessionKeyString } from "./event-bus.js";
 import { interruptedRunEnd } from "./recover-session.js";
@@ -56,8 +58,19 @@ export interface RunManagerOptions {
   streamStepFor(agent: AgentDefinition): StreamStep;
   /** The tools an agent may call in one session. */
   toolsFor(agent: AgentDefinition, scope: Scope): Promise<RunTools>;
+  /** What a call no rule of the agent's `spec.tools.policy` matches gets (pluto.yaml `policy.default`). @default "allow" */
+  policyDefault?: ToolPolicyAction;
   /** @default () => new Date() */
   now?: () => Date;
+}
+
+/** What a caller needs to decide one pending tool approval (see {@link RunManager.decide}). */
+export interface DecideApprovalRequest extends ApprovalDecision {
+  sessionId: string;
+  /** @default "default" */
+  tenant?: string;
+  /** Subscribed to the session before the decision is queued, so no event of the continuation is missed. */
+  listener?: SessionListener;
 }
 
 /** What a caller needs to start a run. */
@@ -85,6 +98,8 @@ interface QueuedRun {
   runId: string;
   input: string;
   signal: AbortSignal;
+  /** A decision on a pending approval: recorded first; the run continues once nothing waits any more. */
+  decision?: ApprovalDecision;
 }
 
 /** A queued or running run. `result` resolves with its `run-end` event and never rejects for run failures. */
@@ -139,16 +154,52 @@ export class RunManager {
     }
     const key: SessionKey = { ...scope, session };
     this.#remember(key);
+    return this.#queue({ agent, key, input: request.input }, request.listener);
+  }
+
+  /** Queues a run on its session's lane (and lease); the handle's `result` settles when it ends. */
+  #queue(run: Omit<QueuedRun, "runId" | "signal">, listener: SessionListener | undefined): RunHandle {
+    const { key } = run;
     const runId = `run_${randomUUID()}`;
     const controller = new AbortController();
-    const unsubscribe =
-      request.listener === undefined ? () => {} : this.#options.bus.subscribe(key, request.listener);
+    const unsubscribe = listener === undefined ? () => {} : this.#options.bus.subscribe(key, listener);
     this.#active.set(runId, { key, controller });
     const result = this.#exclusive(key, (lost) => {
       lost?.addEventListener("abort", () => controller.abort(), { once: true });
-      return this.#run({ agent, key, runId, input: request.input, signal: controller.signal });
+      return this.#run({ ...run, runId, signal: controller.signal });
     }).finally(() => this.#active.delete(runId));
+    // A decision refused under the lane rejects `result`; callers that stream may not await it.
+    result.catch(() => {});
     return { runId, key, result, unsubscribe };
+  }
+
+  /**
+   * Records a human's decision on a pending tool approval of a session of `tenant`, on the session's
+   * lane and lease, reading the log under them (so a call is decided once, whichever worker gets the
+   * decision). When that was the last pending call of the waiting run, a new run continues it (see
+   * `ExecuteRunOptions.resume`); otherwise `result` is the waiting run's `run-end`, unchanged.
+   * @throws PlutoError `SESSION_NOT_FOUND`, `INVALID_NAME`; `APPROVAL_NOT_FOUND` / `APPROVAL_DECIDED`
+   *   (see `applyDecision`), thrown here when the log already shows it, else by `result`.
+   */
+  async decide(request: DecideApprovalRequest): Promise<RunHandle> {
+    const tenant = request.tenant ?? DEFAULT_TENANT;
+    const key = await this.findSession(assertSafeName("session", request.sessionId), tenant);
+    if (key === undefined) {
+      throw new PlutoError(
+        "SESSION_NOT_FOUND",
+        `Session ${JSON.stringify(request.sessionId)} does not exist. Check the session id.`,
+        { details: { session: request.sessionId } },
+      );
+    }
+    const decision: ApprovalDecision = {
+      toolCallId: request.toolCallId,
+      approved: request.approved,
+      ...(request.reason === undefined ? {} : { reason: request.reason }),
+    };
+    // Early answer for the common refusals, before a stream starts; the lane re-checks authoritatively.
+    applyDecision(await this.#sessions.read(key), decision, this.#now().toISOString());
+    const agent = await this.#options.agents.get(key.agent, key.tenant);
+    return this.#queue({ agent, key, input: "", decision }, request.listener);
   }
 
   /** Aborts a queued or running run of `tenant`. @returns false when no such run of that tenant is active in this process. */
@@ -318,7 +369,18 @@ export class RunManager {
     });
     let end: RunEndEvent;
     try {
-      end = await this.#execute(run, writer);
+      let resume: ResumeApprovals | undefined;
+      if (run.decision !== undefined) {
+        const effect = applyDecision(writer.events, run.decision, this.#now().toISOString());
+        writer.write(effect.response);
+        if ("waiting" in effect) {
+          await writer.flush();
+          this.#active.delete(run.runId);
+          return effect.waiting;
+        }
+        resume = effect.resume;
+      }
+      end = await this.#execute(run, writer, resume);
     } catch (error) {
       // The log could not be written: what it holds now is unknown, so the next run reads it.
       this.#recent.delete(sessionKeyString(key));
@@ -331,7 +393,7 @@ export class RunManager {
   }
 
   /** Prepares the run (memory, tools, provider) and runs it, or records why it could not start. */
-  async #execute(run: QueuedRun, writer: SessionWriter): Promise<RunEndEvent> {
+  async #execute(run: QueuedRun, writer: SessionWriter, resume?: ResumeApprovals): Promise<RunEndEvent> {
     const { agent, key, runId } = run;
     const options = this.#options;
     const scope: Scope = { tenant: key.tenant, agent: key.agent };
@@ -349,10 +411,18 @@ export class RunManager {
     } catch (error) {
       // A run that cannot start (an MCP server down, memory unreadable) still ends with a run-end event,
       // so JSON callers get a status and SSE streams get their last frame instead of waiting forever.
-      return this.#failBeforeStart(writer, run, error);
+      return this.#failBeforeStart(writer, { ...run, continues: resume?.continues }, error);
     }
     const { tools } = prepared;
+    const policyDefault = options.policyDefault ?? "allow";
     return executeRun({
+      beforeToolCall: (call, tool) =>
+        decideToolCall(
+          agent.tools.policy,
+          { toolName: call.toolName, input: call.input, annotations: tool.annotations ?? {} },
+          policyDefault,
+        ),
+      ...(resume === undefined ? {} : { resume }),
       agent,
       runId,
       input: run.input,
@@ -370,7 +440,7 @@ export class RunManager {
 
   async #failBeforeStart(
     writer: SessionWriter,
-    run: { agent: AgentDefinition; runId: string; input: string },
+    run: { agent: AgentDefinition; runId: string; input: string; continues?: string | undefined },
     error: unknown,
   ): Promise<RunEndEvent> {
     const failure = isPlutoError(error)
@@ -378,7 +448,15 @@ export class RunManager {
       : new PlutoError("INTERNAL", `The run could not start: ${errorMessage(error)}`, { cause: error });
     const time = this.#now().toISOString();
     const { agent, runId } = run;
-    writer.write({ type: "run-start", runId, time, agent: agent.name, input: run.input, model: agent.model });
+    writer.write({
+      type: "run-start",
+      runId,
+      time,
+      agent: agent.name,
+      input: run.input,
+      model: agent.model,
+      ...(run.continues === undefined ? {} : { continues: run.continues }),
+    });
     const end: RunEndEvent = {
       type: "run-end",
       runId,
