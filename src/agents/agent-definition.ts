@@ -103,7 +103,12 @@ export interface AgentDefinition {
   instructions: string;
   parameters: { temperature?: number; maxOutputTokens?: number };
   limits: AgentLimits;
-  tools: { builtins: BuiltinToolName[]; mcpServers: AgentMcpServer[]; policy: ToolPolicy };
+  tools: {
+    builtins: BuiltinToolName[];
+    mcpServers: AgentMcpServer[];
+    /** `spec.tools.policy`; absent means no rules (the configured default applies to every call). */
+    policy?: ToolPolicy;
+  };
   skills: SkillInfo[];
   memory: {
     /** When false, no memory is loaded into context and memory tools are off. @default true */

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { AgentDefinition, ToolPolicyAction } from "../agents/agent-definition.js";
+import type { AgentDefinition, ToolPolicy, ToolPolicyAction } from "../agents/agent-definition.js";
 import { errorMessage, isPlutoError, PlutoError } from "../core/errors.js";
 import { type RunEndEvent, type SessionEvent, ZERO_USAGE } from "../core/events.js";
 import { assertSafeName, isSafeName } from "../core/names.js";
@@ -418,7 +418,7 @@ export class RunManager {
     return executeRun({
       beforeToolCall: (call, tool) =>
         decideToolCall(
-          agent.tools.policy,
+          agent.tools.policy ?? NO_RULES,
           { toolName: call.toolName, input: call.input, annotations: tool.annotations ?? {} },
           policyDefault,
         ),
@@ -475,6 +475,9 @@ export class RunManager {
     return this.#options.now?.() ?? new Date();
   }
 }
+
+/** The policy of an agent without `spec.tools.policy`. */
+const NO_RULES: ToolPolicy = { rules: [] };
 
 /** Default bound on one session-log call of a run. */
 const DEFAULT_STORE_TIMEOUT_MS = 30_000;

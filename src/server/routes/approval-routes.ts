@@ -34,9 +34,9 @@ export function approvalRoutes(options: AppOptions): Hono {
     return context.json({ session_id: key.session, agent: key.agent, approvals });
   });
 
-  routes.post("/sessions/:session/approvals/:call", async (context) => {
+  routes.post("/sessions/:session/approvals/:tool_call_id", async (context) => {
     const sessionId = context.req.param("session");
-    const toolCallId = context.req.param("call");
+    const toolCallId = context.req.param("tool_call_id");
     const body = await readJsonBody(context, DecideApprovalBody);
     const request = {
       tenant: identityOf(context).tenant,
