@@ -80,6 +80,7 @@ describe("tool policy and approvals through pluto serve", () => {
         "        env:",
         `          MEMORY_FILE_PATH: ${JSON.stringify(memoryFile)}`,
         "    policy:",
+        "      default: allow",
         "      rules:",
         "        - tool: memory__create_*",
         "          action: ask",
@@ -90,6 +91,18 @@ describe("tool policy and approvals through pluto serve", () => {
         "",
       ].join("\n"),
     );
+    // An agent without a policy of its own gets pluto.yaml's default for every call.
+    const plain = join(project.dir, ".pluto/agents/plain");
+    await mkdir(plain, { recursive: true });
+    await writeFile(join(plain, "SYSTEM_PROMPT.md"), "You read the graph.\n");
+    await writeFile(join(plain, "INSTRUCTIONS.md"), "Read when asked.\n");
+    await writeFile(
+      join(plain, "agent.yaml"),
+      (await readFile(join(agent, "agent.yaml"), "utf8"))
+        .replace("name: butler", "name: plain")
+        .split("    policy:")[0]!,
+    );
+    await writeFile(join(project.dir, ".pluto/pluto.yaml"), "policy:\n  default: ask\n");
     server = await startServe({ cwd: project.dir, env });
   });
   afterAll(async () => {
@@ -162,6 +175,19 @@ describe("tool policy and approvals through pluto serve", () => {
     expect(seen).toContain("the tool policy refused this call of memory__delete_entities");
     expect(seen).toContain("Nothing is ever forgotten");
     expect(await stored("Alice")).toBe(1);
+  });
+
+  it("applies pluto.yaml policy.default to an agent without a policy (here: ask)", async () => {
+    fake.enqueue({ toolCalls: [{ id: "call_plain", name: "memory__read_graph", input: {} }] });
+    const run = await jsonOf(
+      await post("/api/v1/agents/plain/runs", { input: "read", session_id: "s-plain" }),
+    );
+    expect(run).toMatchObject({ status: "awaiting-approval" });
+    const pending = await jsonOf(await fetch(`${server.url}/api/v1/sessions/s-plain/approvals`));
+    expect(pending.approvals).toMatchObject([
+      { tool_call_id: "call_plain", tool_name: "memory__read_graph" },
+    ]);
+    expect(pending.approvals[0].reason).toBeUndefined();
   });
 
   it("answers 404 for forged ids and unknown sessions, and 400 for a bad decision", async () => {
