@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { AgentDefinition, ToolPolicy, ToolPolicyAction } from "../agents/agent-definition.js";
-import { errorMessage, isPlutoError, PlutoError } from "../core/errors.js";
-import { type RunEndEvent, type SessionEvent, ZERO_USAGE } from "../core/events.js";
+import { PlutoError } from "../core/errors.js";
+import type { RunEndEvent, SessionEvent } from "../core/events.js";
 import { assertSafeName, isSafeName } from "../core/names.js";
 import { DEFAULT_TENANT, type Scope, scopeOf } from "../core/scope.js";
 import { executeRun, type ResumeApprovals } from "../executor/execute-run.js";
@@ -18,10 +18,14 @@ import type { Tool } from "../tools/tool.js";
 import { type ApprovalDecision, applyDecision } from "./approval-decision.js";
 import type { SessionListener } from "./event-bus.js";
 import { sessionKeyString } from "./event-bus.js";
+import { failBeforeStart } from "./fail-before-start.js";
 import { interruptedRunEnd } from "./recover-session.js";
 import { loadMemoryContext, toolOutputSaver } from "./run-context.js";
+import type { DecideApprovalRequest, RunHandle, StartRunRequest } from "./run-requests.js";
 import { SessionEventCache } from "./session-event-cache.js";
 import { SessionLanes } from "./session-lanes.js";
+
+export type { DecideApprovalRequest, RunHandle, StartRunRequest } from "./run-requests.js";
 
 /** The tools of one run. */
 export interface RunTools {
@@ -64,33 +68,6 @@ export interface RunManagerOptions {
   now?: () => Date;
 }
 
-/** What a caller needs to decide one pending tool approval (see {@link RunManager.decide}). */
-export interface DecideApprovalRequest extends ApprovalDecision {
-  sessionId: string;
-  /** @default "default" */
-  tenant?: string;
-  /** Subscribed to the session before the decision is queued, so no event of the continuation is missed. */
-  listener?: SessionListener;
-}
-
-/** What a caller needs to start a run. */
-export interface StartRunRequest {
-  agent: string;
-  input: string;
-  /** Continue this session; a new id is generated when absent. Must be a safe name. */
-  sessionId?: string;
-  /** @default "default" */
-  tenant?: string;
-  /** Subscribed to the session before the run is queued, so no event of the run is missed. */
-  listener?: SessionListener;
-  /**
-   * Refuse a `sessionId` that another agent of the tenant already uses (so `GET /sessions/{id}` stays
-   * unambiguous). The check asks the store once per agent, so callers that mint their own unique ids
-   * (Agent Protocol tasks, A2A contexts) turn it off. @default true
-   */
-  checkOwner?: boolean;
-}
-
 /** A run as the manager queues it. */
 interface QueuedRun {
   agent: AgentDefinition;
@@ -100,15 +77,6 @@ interface QueuedRun {
   signal: AbortSignal;
   /** A decision on a pending approval: recorded first; the run continues once nothing waits any more. */
   decision?: ApprovalDecision;
-}
-
-/** A queued or running run. `result` resolves with its `run-end` event and never rejects for run failures. */
-export interface RunHandle {
-  runId: string;
-  key: SessionKey;
-  result: Promise<RunEndEvent>;
-  /** Removes `request.listener`; a no-op when none was given. */
-  unsubscribe: () => void;
 }
 
 /**
@@ -411,7 +379,7 @@ export class RunManager {
     } catch (error) {
       // A run that cannot start (an MCP server down, memory unreadable) still ends with a run-end event,
       // so JSON callers get a status and SSE streams get their last frame instead of waiting forever.
-      return this.#failBeforeStart(writer, { ...run, continues: resume?.continues }, error);
+      return failBeforeStart(writer, { ...run, continues: resume?.continues }, error, this.#now());
     }
     const { tools } = prepared;
     const policyDefault = options.policyDefault ?? "allow";
@@ -436,39 +404,6 @@ export class RunManager {
       now: options.now,
       saveFullToolOutput: toolOutputSaver(options.artifacts, key, runId),
     });
-  }
-
-  async #failBeforeStart(
-    writer: SessionWriter,
-    run: { agent: AgentDefinition; runId: string; input: string; continues?: string | undefined },
-    error: unknown,
-  ): Promise<RunEndEvent> {
-    const failure = isPlutoError(error)
-      ? error
-      : new PlutoError("INTERNAL", `The run could not start: ${errorMessage(error)}`, { cause: error });
-    const time = this.#now().toISOString();
-    const { agent, runId } = run;
-    writer.write({
-      type: "run-start",
-      runId,
-      time,
-      agent: agent.name,
-      input: run.input,
-      model: agent.model,
-      ...(run.continues === undefined ? {} : { continues: run.continues }),
-    });
-    const end: RunEndEvent = {
-      type: "run-end",
-      runId,
-      time,
-      status: "failed",
-      usage: ZERO_USAGE,
-      steps: 0,
-      error: { code: failure.code, message: failure.message },
-    };
-    writer.write(end);
-    await writer.flush();
-    return end;
   }
 
   #now(): Date {
