@@ -318,4 +318,26 @@ describe("tool policy and approvals through pluto serve", () => {
     expect(twice.code).not.toBe(0);
     expect(twice.stderr).toContain("APPROVAL_DECIDED");
   });
+
+  it("asks inline in `pluto chat`: y runs the call once, n refuses it", async () => {
+    fake.enqueue(
+      { toolCalls: [createEntity("call_jo", "Jo")] },
+      { text: "Saved Jo." },
+      { toolCalls: [createEntity("call_kim", "Kim")] },
+      { text: "Kim not saved." },
+    );
+    const chat = await runPluto(["chat", "butler", "--session", "s-chat"], {
+      cwd: project.dir,
+      env,
+      input: "remember Jo\ny\nremember Kim\nn\n/exit\n",
+      timeoutMs: 60_000,
+    });
+    expect(chat.code, chat.stderr).toBe(0);
+    expect(chat.stderr).toContain('Allow memory__create_entities {"entities":[{"name":"Jo"');
+    expect(chat.stderr).toContain("(Writes to the knowledge graph) [y/N]");
+    expect(chat.stdout).toContain("Saved Jo.");
+    expect(chat.stdout).toContain("Kim not saved.");
+    expect(await stored("Jo")).toBe(1);
+    expect(await stored("Kim")).toBe(0);
+  });
 });
