@@ -25,7 +25,7 @@ async function docCommands(heading: string): Promise<{ command: string; comment:
       continue;
     }
     if (line.trim() === "") continue;
-    if (current !== undefined && current.command.endsWith("\\")) {
+    if (current?.command.endsWith("\\")) {
       current.command = `${current.command.slice(0, -1)}${line}`;
       continue;
     }
