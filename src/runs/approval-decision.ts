@@ -33,19 +33,21 @@ export function applyDecision(
   time: string,
 ): DecisionEffect {
   const state = sessionApprovals(events);
+  // Echoed ids come from the caller: cut them so an error cannot be made arbitrarily long.
+  const shown = JSON.stringify(decision.toolCallId.slice(0, 80));
   const entry = state.entries.find((candidate) => candidate.request.toolCallId === decision.toolCallId);
   if (entry === undefined && !state.requested.has(decision.toolCallId)) {
     throw new PlutoError(
       "APPROVAL_NOT_FOUND",
-      `No tool call ${JSON.stringify(decision.toolCallId)} waits for approval in this session. List the pending ones with GET /api/v1/sessions/{session}/approvals.`,
-      { details: { toolCallId: decision.toolCallId } },
+      `No tool call ${shown} waits for approval in this session. List the pending ones with GET /api/v1/sessions/{session}/approvals.`,
+      { details: { toolCallId: decision.toolCallId.slice(0, 80) } },
     );
   }
   if (entry === undefined || entry.response !== undefined || state.runId === undefined) {
     throw new PlutoError(
       "APPROVAL_DECIDED",
-      `Tool call ${JSON.stringify(decision.toolCallId)} was already decided (or the session moved on without it); a decision counts once. Read the session's events to see the outcome.`,
-      { details: { toolCallId: decision.toolCallId } },
+      `Tool call ${shown} was already decided (or the session moved on without it); a decision counts once. Read the session's events to see the outcome.`,
+      { details: { toolCallId: decision.toolCallId.slice(0, 80) } },
     );
   }
   const response: ToolApprovalResponseEvent = {
