@@ -8,8 +8,8 @@ import type { ContextMessage, ToolCallPart, ToolResultPart } from "../core/messa
  * result (a run cut off mid-step) get a synthetic error result so every provider accepts the history.
  * Approval events are skipped: only their outcome (a tool result) reaches the model. A run that ended
  * `awaiting-approval` leaves its last step open; the run that `continues` it adds no user message and
- * closes that step with the decided calls' results. A call still waiting when a new message comes gets a
- * synthetic "not run" result instead.
+ * closes that step with the decided calls' results. A call that never got a result after its approval
+ * request (a new message came first, or the continuation could not start) gets a synthetic "not run" result.
  */
 export function historyFromEvents(events: readonly SessionEvent[]): ContextMessage[] {
   const messages: ContextMessage[] = [];
@@ -34,7 +34,7 @@ export function historyFromEvents(events: readonly SessionEvent[]): ContextMessa
               toolCallId: call.toolCallId,
               toolName: call.toolName,
               content: awaitingApproval.has(call.toolCallId)
-                ? "Error: this tool call was waiting for the user's approval and was not run; the user sent a new message instead."
+                ? "Error: this tool call was not run: it was still waiting for the user's approval."
                 : "Error: this tool call was interrupted before it returned a result.",
               isError: true,
             });

@@ -162,6 +162,6 @@ describe("approvals in the session log", () => {
     expect(messages.at(-1)).toEqual({ role: "user", text: "never mind" });
     const tool = messages.at(-2);
     expect(tool?.role).toBe("tool");
-    expect(JSON.stringify(tool)).toContain("waiting for the user's approval and was not run");
+    expect(JSON.stringify(tool)).toContain("not run: it was still waiting for the user's approval");
   });
 });
