@@ -16,6 +16,7 @@ export function historyFromEvents(events: readonly SessionEvent[]): ContextMessa
   let assistant: { text: string; reasoning: string; toolCalls: ToolCallPart[] } | undefined;
   let results: ToolResultPart[] = [];
   const awaitingApproval = new Set<string>();
+  const refused = new Set<string>();
 
   const closeStep = (): void => {
     if (assistant !== undefined) {
@@ -33,9 +34,11 @@ export function historyFromEvents(events: readonly SessionEvent[]): ContextMessa
             results.push({
               toolCallId: call.toolCallId,
               toolName: call.toolName,
-              content: awaitingApproval.has(call.toolCallId)
-                ? "Error: this tool call was not run: it was still waiting for the user's approval."
-                : "Error: this tool call was interrupted before it returned a result.",
+              content: refused.has(call.toolCallId)
+                ? "Error: the user refused this tool call; it was not run."
+                : awaitingApproval.has(call.toolCallId)
+                  ? "Error: this tool call was not run: it was still waiting for the user's approval."
+                  : "Error: this tool call was interrupted before it returned a result.",
               isError: true,
             });
           }
@@ -81,6 +84,11 @@ export function historyFromEvents(events: readonly SessionEvent[]): ContextMessa
         break;
       case "tool-approval-request":
         awaitingApproval.add(event.toolCallId);
+        break;
+      case "tool-approval-response":
+        // An approved call may have run before a crash cut its continuation: "interrupted", not "not run".
+        awaitingApproval.delete(event.toolCallId);
+        if (!event.approved) refused.add(event.toolCallId);
         break;
       case "run-end":
         if (event.status !== "awaiting-approval") closeStep();

@@ -85,9 +85,11 @@ describe("tool policy and approvals through pluto serve", () => {
         "        - tool: memory__create_*",
         "          action: ask",
         "          reason: Writes to the knowledge graph",
-        "        - tool: memory__delete_*",
+        // Matched by the annotation the real server declares (delete_entities: destructiveHint true).
+        '        - tool: "memory__*"',
         "          action: deny",
         "          reason: Nothing is ever forgotten",
+        "          annotations: { destructive: true }",
         "",
       ].join("\n"),
     );
@@ -164,7 +166,7 @@ describe("tool policy and approvals through pluto serve", () => {
     expect(await stored("Bob")).toBe(0);
   });
 
-  it("refuses a deny rule's call at once, with the policy's reason, and the run goes on", async () => {
+  it("refuses a deny rule's call (matched by the MCP server's destructive annotation) at once, with the policy's reason, and the run goes on", async () => {
     fake.enqueue(
       { toolCalls: [{ id: "call_del", name: "memory__delete_entities", input: { entityNames: ["Alice"] } }] },
       { text: "I may not delete." },

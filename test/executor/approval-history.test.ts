@@ -164,4 +164,25 @@ describe("approvals in the session log", () => {
     expect(tool?.role).toBe("tool");
     expect(JSON.stringify(tool)).toContain("not run: it was still waiting for the user's approval");
   });
+
+  it("history calls an approved call whose continuation was cut off interrupted, not 'not run'", () => {
+    const events = log(
+      ...paused(),
+      answer("r1", "c1", true),
+      answer("r1", "c2", false),
+      { type: "run-start", ...base("r2"), agent: "a", input: "", model: "m/x", continues: "r1" },
+      { type: "run-end", ...base("r2"), status: "failed", usage: USAGE, steps: 0 },
+    );
+    const tool = historyFromEvents(events).at(-1);
+    expect(tool).toMatchObject({
+      role: "tool",
+      results: [
+        { toolCallId: "c1", content: "Error: this tool call was interrupted before it returned a result." },
+        {
+          toolCallId: "c2",
+          content: "Error: this tool call was not run: it was still waiting for the user's approval.",
+        },
+      ],
+    });
+  });
 });
