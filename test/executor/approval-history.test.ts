@@ -165,7 +165,7 @@ describe("approvals in the session log", () => {
     expect(JSON.stringify(tool)).toContain("not run: it was still waiting for the user's approval");
   });
 
-  it("history calls an approved call whose continuation was cut off interrupted, not 'not run'", () => {
+  it("history calls an approved call whose continuation was cut off interrupted, and a refused one refused", () => {
     const events = log(
       ...paused(),
       answer("r1", "c1", true),
@@ -178,10 +178,7 @@ describe("approvals in the session log", () => {
       role: "tool",
       results: [
         { toolCallId: "c1", content: "Error: this tool call was interrupted before it returned a result." },
-        {
-          toolCallId: "c2",
-          content: "Error: this tool call was not run: it was still waiting for the user's approval.",
-        },
+        { toolCallId: "c2", content: "Error: the user refused this tool call; it was not run." },
       ],
     });
   });
