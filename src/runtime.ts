@@ -110,6 +110,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     ...(state.leases === undefined ? {} : { leases: state.leases }),
     ...(state.leaseTtlMs === undefined ? {} : { leaseTtlMs: state.leaseTtlMs }),
     storeTimeoutMs: state.storeTimeoutMs,
+    policyDefault: config.policy.default,
     streamStepFor: (agent: AgentDefinition) =>
       createStreamStep({ registry, models: [agent.model, ...agent.fallbackModels], retry: config.retry }),
     toolsFor: async (agent: AgentDefinition, scope: Scope) => {

@@ -53,6 +53,40 @@ export interface AgentLimits {
   toolTimeoutSeconds: number;
 }
 
+/** What a tool policy does with a call: run it, refuse it, or wait for a human's decision. */
+export type ToolPolicyAction = "allow" | "deny" | "ask";
+
+/**
+ * MCP tool annotations (MCP spec 2025-06-18, `ToolAnnotations`: `readOnlyHint`, `destructiveHint`,
+ * `idempotentHint`, `openWorldHint`), as the server declares them. Hints only: a server may lie.
+ */
+export interface ToolAnnotations {
+  readOnly?: boolean;
+  destructive?: boolean;
+  idempotent?: boolean;
+  openWorld?: boolean;
+}
+
+/** One rule of `spec.tools.policy.rules`; every condition given must hold for the rule to match. */
+export interface ToolPolicyRule {
+  /** Glob on the tool's full name (`*` any run of characters, `?` one), e.g. `memory__*`. */
+  tool: string;
+  action: ToolPolicyAction;
+  /** Shown to the model (deny) or to the human deciding (ask). */
+  reason?: string;
+  /** Top-level input fields and the value each must have; a string value is a glob on a string field. */
+  when?: Record<string, string | number | boolean>;
+  /** Annotation values the tool must declare (an undeclared annotation does not match). */
+  annotations?: ToolAnnotations;
+}
+
+/** `spec.tools.policy`: ordered rules, first match wins; `default` applies when none matches. */
+export interface ToolPolicy {
+  /** @default pluto.yaml `policy.default`, else `allow` */
+  default?: ToolPolicyAction;
+  rules: ToolPolicyRule[];
+}
+
 /** The resolved agent. */
 export interface AgentDefinition {
   name: string;
@@ -69,7 +103,12 @@ export interface AgentDefinition {
   instructions: string;
   parameters: { temperature?: number; maxOutputTokens?: number };
   limits: AgentLimits;
-  tools: { builtins: BuiltinToolName[]; mcpServers: AgentMcpServer[] };
+  tools: {
+    builtins: BuiltinToolName[];
+    mcpServers: AgentMcpServer[];
+    /** `spec.tools.policy`; absent means no rules (the configured default applies to every call). */
+    policy?: ToolPolicy;
+  };
   skills: SkillInfo[];
   memory: {
     /** When false, no memory is loaded into context and memory tools are off. @default true */

@@ -84,6 +84,63 @@ function relativePath(description: string) {
     .meta({ description });
 }
 
+const policyAction = z.enum(["allow", "deny", "ask"]);
+
+/** `spec.tools.policy`: ordered rules, first match wins (see docs/approvals.md). */
+const toolPolicySchema = z
+  .strictObject({
+    default: policyAction.optional().meta({
+      description:
+        "What happens to a call no rule matches: allow, deny or ask. Default: pluto.yaml policy.default, else allow.",
+    }),
+    rules: z
+      .array(
+        z
+          .strictObject({
+            tool: z.string().min(1).max(200).meta({
+              description:
+                'Glob on the full tool name, MCP tools included ("memory__*", "*write*"); * matches any characters, ? one.',
+            }),
+            action: policyAction.meta({
+              description: "allow runs the call, deny refuses it (the model is told), ask waits for a human.",
+            }),
+            reason: z
+              .string()
+              .min(1)
+              .max(500)
+              .optional()
+              .meta({ description: "Why: shown to the model on deny and to the approver on ask." }),
+            when: z
+              .record(z.string().min(1).max(100), z.union([z.string().max(500), z.number(), z.boolean()]))
+              .optional()
+              .meta({
+                description:
+                  "Input fields the call must have, by top-level name; a string value is a glob on a string field.",
+              }),
+            annotations: z
+              .strictObject({
+                read_only: z.boolean().optional(),
+                destructive: z.boolean().optional(),
+                idempotent: z.boolean().optional(),
+                open_world: z.boolean().optional(),
+              })
+              .optional()
+              .meta({
+                description:
+                  "MCP tool annotations the tool must declare (readOnlyHint, destructiveHint, idempotentHint, openWorldHint).",
+              }),
+          })
+          .meta({ description: "One policy rule; every condition given must hold." }),
+      )
+      .max(256)
+      .default([])
+      .meta({ description: "Ordered rules; the first that matches decides. Default []." }),
+  })
+  .prefault({})
+  .meta({
+    description: "Which tool calls run, are refused, or wait for approval. Default: every call runs.",
+  });
+
 /**
  * One entry of `spec.tools.mcp`: a stdio server (`command`), an HTTP server (`url`), or a server of the
  * operator's catalogue (`server`, naming an entry of `mcp_servers` in pluto.yaml) — exactly one of them.
@@ -250,6 +307,7 @@ export const agentFileSchema = z
               )
               .default([])
               .meta({ description: "MCP servers whose tools the agent may call. Default []." }),
+            policy: toolPolicySchema,
           })
           .prefault({})
           .meta({ description: "Tools the agent may call." }),

@@ -1,5 +1,11 @@
 import { toMcpServerSpec } from "../config/mcp-server-spec.js";
-import type { AgentDefinition, AgentMcpServer, SkillInfo } from "./agent-definition.js";
+import type {
+  AgentDefinition,
+  AgentMcpServer,
+  SkillInfo,
+  ToolPolicy,
+  ToolPolicyRule,
+} from "./agent-definition.js";
 import type { AgentFile } from "./agent-schema.js";
 
 /** Options for {@link resolveAgent}. */
@@ -45,8 +51,27 @@ export function resolveAgent(options: ResolveAgentOptions): AgentDefinition {
       maxToolResultChars: spec.limits.max_tool_result_chars,
       toolTimeoutSeconds: spec.limits.tool_timeout_seconds,
     },
-    tools: { builtins: [...spec.tools.builtin], mcpServers },
+    tools: { builtins: [...spec.tools.builtin], mcpServers, policy: resolvePolicy(spec.tools.policy) },
     skills: options.skills,
     memory: { enabled: spec.memory.enabled },
   };
+}
+
+function resolvePolicy(policy: AgentFile["spec"]["tools"]["policy"]): ToolPolicy {
+  const rules = policy.rules.map((rule): ToolPolicyRule => {
+    const resolved: ToolPolicyRule = { tool: rule.tool, action: rule.action };
+    if (rule.reason !== undefined) resolved.reason = rule.reason;
+    if (rule.when !== undefined) resolved.when = { ...rule.when };
+    if (rule.annotations !== undefined) {
+      const { read_only, destructive, idempotent, open_world } = rule.annotations;
+      resolved.annotations = {
+        ...(read_only === undefined ? {} : { readOnly: read_only }),
+        ...(destructive === undefined ? {} : { destructive }),
+        ...(idempotent === undefined ? {} : { idempotent }),
+        ...(open_world === undefined ? {} : { openWorld: open_world }),
+      };
+    }
+    return resolved;
+  });
+  return policy.default === undefined ? { rules } : { default: policy.default, rules };
 }

@@ -79,6 +79,32 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
       );
     });
 
+  for (const approved of [true, false]) {
+    program
+      .command(approved ? "approve" : "deny")
+      .description(
+        approved
+          ? "run a tool call that waits for approval, then continue the session's run"
+          : "refuse a tool call that waits for approval (the model is told), then continue the session's run",
+      )
+      .argument("<session>", "session id (printed by pluto run)")
+      .argument("<call>", "tool call id (printed by pluto run)")
+      .option("-r, --reason <text>", "why; the model sees it when the call is refused")
+      .option("--json", "print every event as one JSON line (JSONL) instead of text")
+      .action(async (session: string, call: string, options: { reason?: string; json?: boolean }) => {
+        const { decideCommand } = await import("./commands/decide-command.js");
+        setExit(
+          await decideCommand(io, globals(), {
+            session,
+            toolCallId: call,
+            approved,
+            ...(options.reason === undefined ? {} : { reason: options.reason }),
+            json: options.json === true,
+          }),
+        );
+      });
+  }
+
   program
     .command("chat")
     .description("talk with an agent in the terminal (/new, /reset, /exit)")

@@ -486,6 +486,15 @@ export const configFileSchema = z
       .prefault({}),
     mcp_servers: mcpCatalogSchema,
     security: securitySchema,
+    policy: z
+      .strictObject({
+        default: z.enum(["allow", "deny", "ask"]).default("allow").meta({
+          description:
+            "What a tool call gets when its agent's spec.tools.policy has no matching rule and no default of its own: allow, deny or ask. Default allow.",
+        }),
+      })
+      .prefault({})
+      .meta({ description: "Tool policy defaults for every agent (see docs/approvals.md)." }),
     retry: z
       .strictObject({
         max_retries: z

@@ -238,6 +238,7 @@ function resolveConfig(options: ResolveConfigOptions): PlutoConfig {
       ),
     },
     retry: { maxRetries: data.retry.max_retries, maxDelayMs: data.retry.max_delay_ms },
+    policy: { default: data.policy.default },
   };
   if (file !== undefined) config.file = file;
   return config;

@@ -185,6 +185,8 @@ export interface PlutoConfig {
   /** The operator's catalogue of MCP servers, by name. @default {} */
   mcpServers: Record<string, McpCatalogServer>;
   security: SecurityConfig;
+  /** `policy`: what a tool call no rule of its agent's `spec.tools.policy` matches gets. @default { default: "allow" } */
+  policy: { default: "allow" | "deny" | "ask" };
   /** Model retries on 429/5xx: attempts after the first, and the backoff cap in ms. */
   retry: { maxRetries: number; maxDelayMs: number };
 }

@@ -49,6 +49,11 @@ export interface RunStartEvent extends EventBase {
   input: string;
   /** Provider/model id from `spec.model`. */
   model: string;
+  /**
+   * Set when this run continues one that ended `awaiting-approval` (its run id): `input` is then `""`,
+   * and the run first records the results of the decided calls.
+   */
+  continues?: string;
 }
 
 /** A model step begins. Steps are numbered from 1 within a run. */

@@ -6,6 +6,7 @@ import {
   type RunEndEvent,
   type RunEvent,
   type RunStatus,
+  type ToolApprovalRequestEvent,
   type Usage,
   ZERO_USAGE,
 } from "../core/events.js";
@@ -13,9 +14,19 @@ import type { ToolCallPart } from "../core/messages.js";
 import type { Scope } from "../core/scope.js";
 import type { ModelToolSpec, StreamStep } from "../llm/model-step.js";
 import type { Tool } from "../tools/tool.js";
+import { approvalRefusal, type BeforeToolCall } from "./before-tool-call.js";
 import { runToolCall, type ToolCallOutcome } from "./run-tool-call.js";
 import { historyFromEvents } from "./session-history.js";
 import type { SessionWriter } from "./session-writer.js";
+import { runToolPhase } from "./tool-phase.js";
+
+/** The decided approvals a continuation run starts with (see `ExecuteRunOptions.resume`). */
+export interface ResumeApprovals {
+  /** The run that ended `awaiting-approval`. */
+  continues: string;
+  /** Its approval requests, each with the human's decision, in log order. */
+  decisions: { request: ToolApprovalRequestEvent; approved: boolean; reason?: string }[];
+}
 
 /** Everything one run needs; built by the run manager for each run. */
 export interface ExecuteRunOptions {
@@ -37,6 +48,17 @@ export interface ExecuteRunOptions {
   saveFullToolOutput: (text: string, toolCallId: string) => Promise<string>;
   /** Aborts the run (user abort); the run's own time limit is added on top. */
   signal: AbortSignal;
+  /**
+   * Asked before each call of a known tool (tool policy, approvals); absent means every call runs.
+   * See {@link BeforeToolCall}.
+   */
+  beforeToolCall?: BeforeToolCall;
+  /**
+   * Continue a run that ended `awaiting-approval`, once all its requests are decided: the run-start
+   * names it in `continues`, the approved calls run and the refused ones are recorded as refused before
+   * the first model step. `input` is then `""`.
+   */
+  resume?: ResumeApprovals;
   /** Clock for event times. @default () => new Date() */
   now?: () => Date;
 }
@@ -85,6 +107,15 @@ async function runLoop(options: ExecuteRunOptions, deadline: AbortSignal): Promi
     return end;
   };
 
+  const runCall = (call: ToolCallPart): Promise<ToolCallOutcome> =>
+    runToolCall(call, {
+      tools: options.tools,
+      context: { ...options.toolScope, runId, toolCallId: call.toolCallId, signal },
+      maxChars: agent.limits.maxToolResultChars,
+      timeoutMs: agent.limits.toolTimeoutSeconds * 1000,
+      saveFullToolOutput: options.saveFullToolOutput,
+    });
+
   emit({
     type: "run-start",
     runId,
@@ -92,9 +123,16 @@ async function runLoop(options: ExecuteRunOptions, deadline: AbortSignal): Promi
     agent: agent.name,
     input: options.input,
     model: agent.model,
+    ...(options.resume === undefined ? {} : { continues: options.resume.continues }),
   });
 
   try {
+    if (options.resume !== undefined) {
+      // Durable before any approved call runs: a crash from here on leaves the calls decided and the
+      // continuation interrupted, never pending again, so an approved call runs at most once.
+      await writer.flush();
+      await resumeDecidedCalls(options.resume, { runId, emit, time, run: runCall });
+    }
     while (true) {
       if (signal.aborted) throw abortError(options.signal, deadline, agent);
       if (steps >= agent.limits.maxSteps) {
@@ -153,34 +191,19 @@ async function runLoop(options: ExecuteRunOptions, deadline: AbortSignal): Promi
         output = text;
         return await finish("completed");
       }
-      // A step cut at the output limit may hold calls with cut-off input: refuse them all, tell the
-      // model why and let it try again (bounded by max_steps), rather than run half an instruction.
-      const results =
-        finishReason === "length"
-          ? toolCalls.map(() => truncatedStepRefusal(agent))
-          : await Promise.all(
-              toolCalls.map((call) =>
-                runToolCall(call, {
-                  tools: options.tools,
-                  context: { ...options.toolScope, runId, toolCallId: call.toolCallId, signal },
-                  maxChars: agent.limits.maxToolResultChars,
-                  timeoutMs: agent.limits.toolTimeoutSeconds * 1000,
-                  saveFullToolOutput: options.saveFullToolOutput,
-                }),
-              ),
-            );
-      for (const [index, result] of results.entries()) {
-        const call = toolCalls[index]!;
-        emit({
-          type: "tool-result",
-          runId,
-          time: time(),
-          step,
-          toolCallId: call.toolCallId,
-          toolName: call.toolName,
-          ...result,
-        });
-      }
+      const phase = await runToolPhase({
+        agent,
+        runId,
+        step,
+        calls: toolCalls,
+        finishReason,
+        tools: options.tools,
+        beforeToolCall: options.beforeToolCall,
+        run: runCall,
+        emit,
+        time,
+      });
+      if (phase.awaiting) return await finish("awaiting-approval");
     }
   } catch (error) {
     const failure = toPlutoError(error, options.signal, deadline, agent);
@@ -198,19 +221,6 @@ async function runLoop(options: ExecuteRunOptions, deadline: AbortSignal): Promi
       );
     }
   }
-}
-
-/** The result recorded for each tool call of a step that ended at the output token limit. */
-function truncatedStepRefusal(agent: AgentDefinition): ToolCallOutcome {
-  const limit = agent.parameters.maxOutputTokens;
-  return {
-    content:
-      `Error: this tool call was not run. Your answer hit the output token limit${limit === undefined ? "" : ` (${limit} tokens)`} ` +
-      "and was cut off, so the call's input may be incomplete. Make the call again with shorter input, " +
-      "or one call at a time; the operator can raise spec.parameters.max_output_tokens in agent.yaml.",
-    isError: true,
-    details: { notRun: true, reason: "output-limit", finishReason: "length" },
-  };
 }
 
 function runTimeLimitError(agent: AgentDefinition): PlutoError {
@@ -234,4 +244,34 @@ function toPlutoError(
   if (user.aborted || deadline.aborted) return abortError(user, deadline, agent);
   if (isPlutoError(error)) return error;
   return new PlutoError("INTERNAL", `The run failed unexpectedly: ${errorMessage(error)}`, { cause: error });
+}
+
+/** Runs the approved calls of a continuation side by side and records each decided call's result. */
+async function resumeDecidedCalls(
+  resume: ResumeApprovals,
+  context: {
+    runId: string;
+    emit: (event: RunEvent) => void;
+    time: () => string;
+    run: (call: ToolCallPart) => Promise<ToolCallOutcome>;
+  },
+): Promise<void> {
+  const outcomes = await Promise.all(
+    resume.decisions.map(({ request, approved, reason }) => {
+      const call = { toolCallId: request.toolCallId, toolName: request.toolName, input: request.input };
+      return approved ? context.run(call) : Promise.resolve(approvalRefusal(call, reason));
+    }),
+  );
+  for (const [index, outcome] of outcomes.entries()) {
+    const { request } = resume.decisions[index]!;
+    context.emit({
+      type: "tool-result",
+      runId: context.runId,
+      time: context.time(),
+      step: request.step,
+      toolCallId: request.toolCallId,
+      toolName: request.toolName,
+      ...outcome,
+    });
+  }
 }

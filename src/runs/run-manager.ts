@@ -1,25 +1,31 @@
 import { randomUUID } from "node:crypto";
-import type { AgentDefinition } from "../agents/agent-definition.js";
-import { errorMessage, isPlutoError, PlutoError } from "../core/errors.js";
-import { type RunEndEvent, type SessionEvent, ZERO_USAGE } from "../core/events.js";
+import type { AgentDefinition, ToolPolicy, ToolPolicyAction } from "../agents/agent-definition.js";
+import { PlutoError } from "../core/errors.js";
+import type { RunEndEvent, SessionEvent } from "../core/events.js";
 import { assertSafeName, isSafeName } from "../core/names.js";
 import { DEFAULT_TENANT, type Scope, scopeOf } from "../core/scope.js";
-import { executeRun } from "../executor/execute-run.js";
+import { executeRun, type ResumeApprovals } from "../executor/execute-run.js";
 import { SessionWriter } from "../executor/session-writer.js";
 import { buildSystemPrompt } from "../executor/system-prompt.js";
 import type { ModelToolSpec, StreamStep } from "../llm/model-step.js";
+import { decideToolCall } from "../policy/decide-tool-call.js";
 import type { ArtifactStore } from "../services/artifact/artifact-store.js";
 import type { EventFanout, SessionLeases } from "../services/coordination/coordination.js";
 import type { MemoryStore } from "../services/memory/memory-store.js";
 import { boundSessionStore } from "../services/session/bounded-session-store.js";
 import type { SessionKey, SessionStore } from "../services/session/session-store.js";
 import type { Tool } from "../tools/tool.js";
+import { type ApprovalDecision, applyDecision } from "./approval-decision.js";
 import type { SessionListener } from "./event-bus.js";
 import { sessionKeyString } from "./event-bus.js";
+import { failBeforeStart } from "./fail-before-start.js";
 import { interruptedRunEnd } from "./recover-session.js";
 import { loadMemoryContext, toolOutputSaver } from "./run-context.js";
+import type { DecideApprovalRequest, RunHandle, StartRunRequest } from "./run-requests.js";
 import { SessionEventCache } from "./session-event-cache.js";
 import { SessionLanes } from "./session-lanes.js";
+
+export type { DecideApprovalRequest, RunHandle, StartRunRequest } from "./run-requests.js";
 
 /** The tools of one run. */
 export interface RunTools {
@@ -56,26 +62,10 @@ export interface RunManagerOptions {
   streamStepFor(agent: AgentDefinition): StreamStep;
   /** The tools an agent may call in one session. */
   toolsFor(agent: AgentDefinition, scope: Scope): Promise<RunTools>;
+  /** What a call no rule of the agent's `spec.tools.policy` matches gets (pluto.yaml `policy.default`). @default "allow" */
+  policyDefault?: ToolPolicyAction;
   /** @default () => new Date() */
   now?: () => Date;
-}
-
-/** What a caller needs to start a run. */
-export interface StartRunRequest {
-  agent: string;
-  input: string;
-  /** Continue this session; a new id is generated when absent. Must be a safe name. */
-  sessionId?: string;
-  /** @default "default" */
-  tenant?: string;
-  /** Subscribed to the session before the run is queued, so no event of the run is missed. */
-  listener?: SessionListener;
-  /**
-   * Refuse a `sessionId` that another agent of the tenant already uses (so `GET /sessions/{id}` stays
-   * unambiguous). The check asks the store once per agent, so callers that mint their own unique ids
-   * (Agent Protocol tasks, A2A contexts) turn it off. @default true
-   */
-  checkOwner?: boolean;
 }
 
 /** A run as the manager queues it. */
@@ -85,15 +75,8 @@ interface QueuedRun {
   runId: string;
   input: string;
   signal: AbortSignal;
-}
-
-/** A queued or running run. `result` resolves with its `run-end` event and never rejects for run failures. */
-export interface RunHandle {
-  runId: string;
-  key: SessionKey;
-  result: Promise<RunEndEvent>;
-  /** Removes `request.listener`; a no-op when none was given. */
-  unsubscribe: () => void;
+  /** A decision on a pending approval: recorded first; the run continues once nothing waits any more. */
+  decision?: ApprovalDecision;
 }
 
 /**
@@ -139,16 +122,52 @@ export class RunManager {
     }
     const key: SessionKey = { ...scope, session };
     this.#remember(key);
+    return this.#queue({ agent, key, input: request.input }, request.listener);
+  }
+
+  /** Queues a run on its session's lane (and lease); the handle's `result` settles when it ends. */
+  #queue(run: Omit<QueuedRun, "runId" | "signal">, listener: SessionListener | undefined): RunHandle {
+    const { key } = run;
     const runId = `run_${randomUUID()}`;
     const controller = new AbortController();
-    const unsubscribe =
-      request.listener === undefined ? () => {} : this.#options.bus.subscribe(key, request.listener);
+    const unsubscribe = listener === undefined ? () => {} : this.#options.bus.subscribe(key, listener);
     this.#active.set(runId, { key, controller });
     const result = this.#exclusive(key, (lost) => {
       lost?.addEventListener("abort", () => controller.abort(), { once: true });
-      return this.#run({ agent, key, runId, input: request.input, signal: controller.signal });
+      return this.#run({ ...run, runId, signal: controller.signal });
     }).finally(() => this.#active.delete(runId));
+    // A decision refused under the lane rejects `result`; callers that stream may not await it.
+    result.catch(() => {});
     return { runId, key, result, unsubscribe };
+  }
+
+  /**
+   * Records a human's decision on a pending tool approval of a session of `tenant`, on the session's
+   * lane and lease, reading the log under them (so a call is decided once, whichever worker gets the
+   * decision). When that was the last pending call of the waiting run, a new run continues it (see
+   * `ExecuteRunOptions.resume`); otherwise `result` is the waiting run's `run-end`, unchanged.
+   * @throws PlutoError `SESSION_NOT_FOUND`, `INVALID_NAME`; `APPROVAL_NOT_FOUND` / `APPROVAL_DECIDED`
+   *   (see `applyDecision`), thrown here when the log already shows it, else by `result`.
+   */
+  async decide(request: DecideApprovalRequest): Promise<RunHandle> {
+    const tenant = request.tenant ?? DEFAULT_TENANT;
+    const key = await this.findSession(assertSafeName("session", request.sessionId), tenant);
+    if (key === undefined) {
+      throw new PlutoError(
+        "SESSION_NOT_FOUND",
+        `Session ${JSON.stringify(request.sessionId)} does not exist. Check the session id.`,
+        { details: { session: request.sessionId } },
+      );
+    }
+    const decision: ApprovalDecision = {
+      toolCallId: request.toolCallId,
+      approved: request.approved,
+      ...(request.reason === undefined ? {} : { reason: request.reason }),
+    };
+    // Early answer for the common refusals, before a stream starts; the lane re-checks authoritatively.
+    applyDecision(await this.#sessions.read(key), decision, this.#now().toISOString());
+    const agent = await this.#options.agents.get(key.agent, key.tenant);
+    return this.#queue({ agent, key, input: "", decision }, request.listener);
   }
 
   /** Aborts a queued or running run of `tenant`. @returns false when no such run of that tenant is active in this process. */
@@ -318,7 +337,18 @@ export class RunManager {
     });
     let end: RunEndEvent;
     try {
-      end = await this.#execute(run, writer);
+      let resume: ResumeApprovals | undefined;
+      if (run.decision !== undefined) {
+        const effect = applyDecision(writer.events, run.decision, this.#now().toISOString());
+        writer.write(effect.response);
+        if ("waiting" in effect) {
+          await writer.flush();
+          this.#active.delete(run.runId);
+          return effect.waiting;
+        }
+        resume = effect.resume;
+      }
+      end = await this.#execute(run, writer, resume);
     } catch (error) {
       // The log could not be written: what it holds now is unknown, so the next run reads it.
       this.#recent.delete(sessionKeyString(key));
@@ -331,7 +361,7 @@ export class RunManager {
   }
 
   /** Prepares the run (memory, tools, provider) and runs it, or records why it could not start. */
-  async #execute(run: QueuedRun, writer: SessionWriter): Promise<RunEndEvent> {
+  async #execute(run: QueuedRun, writer: SessionWriter, resume?: ResumeApprovals): Promise<RunEndEvent> {
     const { agent, key, runId } = run;
     const options = this.#options;
     const scope: Scope = { tenant: key.tenant, agent: key.agent };
@@ -349,10 +379,18 @@ export class RunManager {
     } catch (error) {
       // A run that cannot start (an MCP server down, memory unreadable) still ends with a run-end event,
       // so JSON callers get a status and SSE streams get their last frame instead of waiting forever.
-      return this.#failBeforeStart(writer, run, error);
+      return failBeforeStart(writer, { ...run, continues: resume?.continues }, error, this.#now());
     }
     const { tools } = prepared;
+    const policyDefault = options.policyDefault ?? "allow";
     return executeRun({
+      beforeToolCall: (call, tool) =>
+        decideToolCall(
+          agent.tools.policy ?? NO_RULES,
+          { toolName: call.toolName, input: call.input, annotations: tool.annotations ?? {} },
+          policyDefault,
+        ),
+      ...(resume === undefined ? {} : { resume }),
       agent,
       runId,
       input: run.input,
@@ -368,35 +406,13 @@ export class RunManager {
     });
   }
 
-  async #failBeforeStart(
-    writer: SessionWriter,
-    run: { agent: AgentDefinition; runId: string; input: string },
-    error: unknown,
-  ): Promise<RunEndEvent> {
-    const failure = isPlutoError(error)
-      ? error
-      : new PlutoError("INTERNAL", `The run could not start: ${errorMessage(error)}`, { cause: error });
-    const time = this.#now().toISOString();
-    const { agent, runId } = run;
-    writer.write({ type: "run-start", runId, time, agent: agent.name, input: run.input, model: agent.model });
-    const end: RunEndEvent = {
-      type: "run-end",
-      runId,
-      time,
-      status: "failed",
-      usage: ZERO_USAGE,
-      steps: 0,
-      error: { code: failure.code, message: failure.message },
-    };
-    writer.write(end);
-    await writer.flush();
-    return end;
-  }
-
   #now(): Date {
     return this.#options.now?.() ?? new Date();
   }
 }
+
+/** The policy of an agent without `spec.tools.policy`. */
+const NO_RULES: ToolPolicy = { rules: [] };
 
 /** Default bound on one session-log call of a run. */
 const DEFAULT_STORE_TIMEOUT_MS = 30_000;

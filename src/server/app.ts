@@ -23,6 +23,7 @@ import { openaiRoutes } from "./openai/openai-routes.js";
 import { openApiRoutes } from "./openapi/openapi-routes.js";
 import type { AppEnv } from "./request-identity.js";
 import { agentRoutes } from "./routes/agent-routes.js";
+import { approvalRoutes } from "./routes/approval-routes.js";
 import { runRoutes } from "./routes/run-routes.js";
 import { sessionRoutes } from "./routes/session-routes.js";
 import { requestOriginGuard } from "./security/request-origin-guard.js";
@@ -178,6 +179,7 @@ export function createApp(appOptions: AppOptions): Hono<AppEnv> {
   api.route("/", agentRoutes(options));
   api.route("/", runRoutes(options));
   api.route("/", sessionRoutes(options));
+  api.route("/", approvalRoutes(options));
   // WebSocket transport of the same event stream (docs/websocket.md); needs startServer's `websocket`.
   api.route(
     "/",

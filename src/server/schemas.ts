@@ -10,3 +10,10 @@ export const CreateRunBody = z.strictObject({
   stream: z.boolean().optional(),
 });
 export type CreateRunBody = z.infer<typeof CreateRunBody>;
+
+/** Body of `POST /sessions/{session}/approvals/{tool_call_id}`. */
+export const DecideApprovalBody = z.strictObject({
+  decision: z.enum(["approve", "deny"]),
+  reason: z.string().min(1).max(1000).optional(),
+  stream: z.boolean().optional(),
+});

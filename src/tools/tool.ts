@@ -1,3 +1,4 @@
+import type { ToolAnnotations } from "../agents/agent-definition.js";
 import type { Scope } from "../core/scope.js";
 
 /** What the executor passes to every tool call. */
@@ -36,5 +37,7 @@ export interface Tool {
    * @default the agent's `spec.limits.tool_timeout_seconds` (60 s)
    */
   timeoutMs?: number;
+  /** What the tool declares about itself (MCP tool annotations), for `spec.tools.policy` rules. */
+  annotations?: ToolAnnotations;
   execute(input: unknown, context: ToolContext): Promise<ToolOutput>;
 }

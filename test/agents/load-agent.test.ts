@@ -60,6 +60,7 @@ describe("loadAgent: valid agents", () => {
       tools: {
         builtins: ["memory_write", "memory_search", "read_skill", "artifact_write", "artifact_read"],
         mcpServers: [],
+        policy: { rules: [] },
       },
       skills: [],
       memory: { enabled: true },
@@ -94,6 +95,14 @@ spec:
         timeout_seconds: 2.5
       - name: shared
         server: files
+    policy:
+      default: ask
+      rules:
+        - { tool: "files__read_*", action: allow, annotations: { read_only: true } }
+        - tool: web__fetch
+          action: deny
+          reason: No browsing
+          when: { url: "http://*", retries: 0 }
   skills:
     paths: [skills, more]
     exclude: [beta]
@@ -143,6 +152,18 @@ spec:
         },
         { name: "shared", transport: "catalog", server: "files" },
       ],
+      policy: {
+        default: "ask",
+        rules: [
+          { tool: "files__read_*", action: "allow", annotations: { readOnly: true } },
+          {
+            tool: "web__fetch",
+            action: "deny",
+            reason: "No browsing",
+            when: { url: "http://*", retries: 0 },
+          },
+        ],
+      },
     });
     expect(agent?.skills).toEqual([
       { name: "alpha", description: "The alpha skill.", path: path.join(directory, "skills/alpha/SKILL.md") },
@@ -233,6 +254,31 @@ describe("loadAgent: each rule broken in turn", () => {
     });
     expect(diagnostic.message).toContain("above the maximum of 2");
     expect(diagnostic.fix).toContain("a number from 0 to 2");
+  });
+
+  it("tool policy rule with an unknown action", async () => {
+    const yaml = agentYaml(
+      "  model: openai/gpt-5-mini\n  tools:\n    policy:\n      rules:\n        - tool: fs__write_file\n          action: maybe\n",
+    );
+    const diagnostic = only(await problems(yaml), "action");
+    expect(diagnostic).toMatchObject({ file: file(), line: 11, path: "spec.tools.policy.rules[0].action" });
+    expect(diagnostic.fix).toMatch(/allow.*deny.*ask/);
+  });
+
+  it("tool policy rule without a tool glob, and with an unknown key", async () => {
+    const yaml = agentYaml(
+      "  model: openai/gpt-5-mini\n  tools:\n    policy:\n      default: never\n      rules:\n        - action: deny\n          tools: x\n",
+    );
+    const found = await problems(yaml);
+    expect(found.find((problem) => problem.path === "spec.tools.policy.default")).toMatchObject({
+      file: file(),
+      line: 9,
+    });
+    const missing = found.find((problem) => problem.message.includes("spec.tools.policy.rules[0].tool"));
+    expect(missing).toMatchObject({ file: file(), line: 11 });
+    const unknown = found.find((problem) => problem.message.includes('Unknown key "tools"'));
+    expect(unknown).toMatchObject({ file: file(), line: 12 });
+    expect(unknown?.fix).toContain('Did you mean "tool"?');
   });
 
   it("max_steps 0", async () => {

@@ -66,6 +66,7 @@ describe("loadConfig defaults", () => {
       mcpServers: {},
       security: { network: { allow: [], deny: [] }, tenants: {} },
       retry: { maxRetries: 3, maxDelayMs: 8000 },
+      policy: { default: "allow" },
     });
     expect(config.file).toBeUndefined();
   });
@@ -123,6 +124,7 @@ server:
   timeouts: { headers_ms: 5000, request_ms: 0, keep_alive_ms: 65000, max_connections: 500 }
   limits: { requests_per_minute: 600, concurrent_runs_per_tenant: 8, streams: 500, streams_per_tenant: 50, slow_reader_timeout_ms: 5000 }
 retry: { max_retries: 0, max_delay_ms: 100 }
+policy: { default: ask }
 `);
     const config = await loadConfig({ cwd, env: {} });
     expect(config).toEqual({
@@ -183,6 +185,7 @@ retry: { max_retries: 0, max_delay_ms: 100 }
       mcpServers: {},
       security: { network: { allow: [], deny: [] }, tenants: {} },
       retry: { maxRetries: 0, maxDelayMs: 100 },
+      policy: { default: "ask" },
     });
   });
 
@@ -537,10 +540,12 @@ retry: { max_retries: -1 }
 services: { artifacts: { backend: s3 } }
 providers:
   openai: { api_key: "\${MISSING}" }
+policy: { default: sometimes }
 `);
     const error = await configError();
-    expect(diagnosticsOf(error).map((diagnostic) => diagnostic.line)).toEqual([2, 3, 4, 5, 7]);
-    expect(error.message).toMatch(/has 5 problems/);
+    expect(diagnosticsOf(error).map((diagnostic) => diagnostic.line)).toEqual([2, 3, 4, 5, 7, 8]);
+    expect(error.message).toMatch(/has 6 problems/);
+    expect(diagnosticsOf(error).at(-1)?.fix).toMatch(/allow.*deny.*ask/);
   });
 
   it("YAML syntax errors carry their line", async () => {

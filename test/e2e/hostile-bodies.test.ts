@@ -399,6 +399,43 @@ describe("malformed, oversized and hostile bodies through pluto serve", () => {
         code: "BAD_REQUEST",
       },
     ],
+    "POST /api/v1/sessions/:session/approvals/:tool_call_id": () => [
+      ...jsonCases({
+        path: `/api/v1/sessions/${ids.session}/approvals/call_x`,
+        valid: { decision: "approve" },
+        envelope: "pluto",
+        code: "BAD_REQUEST",
+        wrongTypes: [
+          { decision: "yes" },
+          { decision: "approve", reason: 5 },
+          { decision: "approve", reason: "" },
+          { decision: "approve", stream: "yes" },
+          { decision: "approve", extra: 1 },
+          {},
+        ],
+        hostileNames: [],
+      }),
+      {
+        label: "a session id with ../",
+        method: "POST",
+        path: "/api/v1/sessions/..%2F..%2Fetc/approvals/call_x",
+        headers: JSON_TYPE,
+        body: JSON.stringify({ decision: "approve" }),
+        envelope: "pluto",
+        status: 404,
+        code: "SESSION_NOT_FOUND",
+      },
+      {
+        label: "a forged tool call id with ../ and NUL",
+        method: "POST",
+        path: `/api/v1/sessions/${ids.session}/approvals/..%2F..%2Fetc%00`,
+        headers: JSON_TYPE,
+        body: JSON.stringify({ decision: "deny" }),
+        envelope: "pluto",
+        status: 404,
+        code: "APPROVAL_NOT_FOUND",
+      },
+    ],
     "POST /api/v1/runs/:run/abort": () =>
       ["{not json", "[]", '{"run_id": 5}', "\u0000", oversized({})].map((body) => ({
         label: `body ${JSON.stringify(body.slice(0, 20))} (ignored: no run is active)`,

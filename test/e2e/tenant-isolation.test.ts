@@ -442,6 +442,26 @@ describe("tenant isolation through pluto serve", () => {
         );
       }
     },
+    "GET /api/v1/sessions/:session/approvals": async () => {
+      for (const session of [a.nativeSession, a.chatSession, a.taskId]) {
+        await refused(
+          await request(tokens.b, `/api/v1/sessions/${session}/approvals`),
+          404,
+          "SESSION_NOT_FOUND",
+        );
+      }
+    },
+    "POST /api/v1/sessions/:session/approvals/:tool_call_id": async () => {
+      for (const session of [a.nativeSession, a.chatSession]) {
+        await refused(
+          await send(tokens.bMember, "POST", `/api/v1/sessions/${session}/approvals/call_1`, {
+            decision: "approve",
+          }),
+          404,
+          "SESSION_NOT_FOUND",
+        );
+      }
+    },
     "POST /api/v1/runs/:run/abort": async () => {
       // The active-run case is its own test above; a finished run of a is just as unknown to b.
       await refused(await send(tokens.b, "POST", `/api/v1/runs/${a.nativeRun}/abort`), 404, "RUN_NOT_FOUND");

@@ -1,6 +1,7 @@
 import type { AgentDefinition } from "../../src/agents/agent-definition.js";
 import type { RunEndEvent, SessionEvent } from "../../src/core/events.js";
-import { executeRun } from "../../src/executor/execute-run.js";
+import type { BeforeToolCall } from "../../src/executor/before-tool-call.js";
+import { executeRun, type ResumeApprovals } from "../../src/executor/execute-run.js";
 import { SessionWriter } from "../../src/executor/session-writer.js";
 import type { ModelToolSpec, StreamStep } from "../../src/llm/model-step.js";
 import { InMemorySessionStore } from "../../src/services/session/in-memory-session-store.js";
@@ -21,6 +22,8 @@ export interface RunOnceOptions {
   signal?: AbortSignal;
   system?: string;
   saveFullToolOutput?: (text: string, toolCallId: string) => Promise<string>;
+  beforeToolCall?: BeforeToolCall;
+  resume?: ResumeApprovals;
 }
 
 /** What {@link runOnce} observed. */
@@ -66,6 +69,8 @@ export async function runOnce(options: RunOnceOptions): Promise<RunOnceResult> {
         throw new Error("saveFullToolOutput was not expected in this test");
       }),
     signal: options.signal ?? new AbortController().signal,
+    ...(options.beforeToolCall === undefined ? {} : { beforeToolCall: options.beforeToolCall }),
+    ...(options.resume === undefined ? {} : { resume: options.resume }),
   });
   return { end, events: await store.read(KEY), durable, store };
 }

@@ -4,6 +4,7 @@ import { hasJsonRpcMethod, peekJsonBody } from "./peek-json-body.js";
 /** Paths whose POST always starts a run. */
 const RUN_PATHS = [
   /^\/api\/v1\/agents\/[^/]+\/runs\/?$/,
+  /^\/api\/v1\/sessions\/[^/]+\/approvals\/[^/]+\/?$/,
   /^\/v1\/chat\/completions\/?$/,
   /^\/(?:ap|api)\/v1\/agent\/tasks\/[^/]+\/steps\/?$/,
   /^\/a2a\/.*\/message:(?:send|stream)$/,

@@ -1,6 +1,6 @@
 import { PlutoError } from "../../core/errors.js";
 import { DEFAULT_TENANT } from "../../core/scope.js";
-import type { RunManager } from "../../runs/run-manager.js";
+import type { RunHandle, RunManager } from "../../runs/run-manager.js";
 
 /** Seconds a client is told to wait after the concurrent-run limit refused a run. */
 export const RUN_LIMIT_RETRY_AFTER_SECONDS = 1;
@@ -51,26 +51,31 @@ export class TenantRunLimiter {
   }
 
   /**
-   * A view of `runs` whose `start` counts each run against its tenant (`request.tenant`, default
+   * A view of `runs` whose `start` (and `decide`, which may continue a run) counts each run against its tenant (`request.tenant`, default
    * tenant when absent) from the call until its `result` settles, and throws `LIMIT_EXCEEDED` before
    * starting anything when the tenant is at its limit. Every other member is `runs`' own. Routes that
    * receive this view (runs, chat completions, Agent Protocol steps, A2A, MCP) are all limited.
    */
   wrap(runs: RunManager): RunManager {
-    const start: RunManager["start"] = async (request) => {
-      const release = this.acquire(request.tenant ?? DEFAULT_TENANT);
-      try {
-        const handle = await runs.start(request);
-        handle.result.then(release, release);
-        return handle;
-      } catch (error) {
-        release();
-        throw error;
-      }
-    };
+    const counted =
+      <Request extends { tenant?: string }>(queue: (request: Request) => Promise<RunHandle>) =>
+      async (request: Request): Promise<RunHandle> => {
+        const release = this.acquire(request.tenant ?? DEFAULT_TENANT);
+        try {
+          const handle = await queue(request);
+          handle.result.then(release, release);
+          return handle;
+        } catch (error) {
+          release();
+          throw error;
+        }
+      };
+    const start: RunManager["start"] = counted((request) => runs.start(request));
+    const decide: RunManager["decide"] = counted((request) => runs.decide(request));
     return new Proxy(runs, {
       get(target, property) {
         if (property === "start") return start;
+        if (property === "decide") return decide;
         // Members run against the real manager, whose private fields a proxy receiver cannot reach.
         const value: unknown = Reflect.get(target, property, target);
         return typeof value === "function" ? value.bind(target) : value;

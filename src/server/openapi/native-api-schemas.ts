@@ -105,6 +105,10 @@ export const SessionEvent = z.discriminatedUnion("type", [
     agent: z.string(),
     input: z.string(),
     model: z.string(),
+    continues: z
+      .string()
+      .optional()
+      .describe("The run this one continues after its tool approvals were decided; `input` is then empty."),
   }),
   z.object({ ...eventBase, type: z.literal("step-start"), step: z.number().int(), model: z.string() }),
   z.object({ ...eventBase, type: z.literal("text-delta"), step: z.number().int(), text: z.string() }),

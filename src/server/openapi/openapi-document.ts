@@ -3,6 +3,7 @@ import { registerWebSocketPath } from "../websocket/websocket-openapi.js";
 import { registerA2aAndMcpPaths } from "./a2a-mcp-paths.js";
 import { registerAdminApiPaths } from "./admin-api-paths.js";
 import { registerAgentProtocolPaths } from "./agent-protocol-paths.js";
+import { registerApprovalPaths } from "./approval-paths.js";
 import { AgentProtocolErrorBody, ErrorBody, OpenAiErrorBody } from "./error-schemas.js";
 import { registerNativeApiPaths } from "./native-api-paths.js";
 import { registerOpenAiApiPaths } from "./openai-api-paths.js";
@@ -80,6 +81,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Rec
   builder.schema("AgentProtocolError", AgentProtocolErrorBody, "response");
   builder.schema("OpenAiError", OpenAiErrorBody, "response");
   registerNativeApiPaths(builder);
+  registerApprovalPaths(builder);
   registerWebSocketPath(builder);
   registerOpenAiApiPaths(builder);
   registerAgentProtocolPaths(builder);

@@ -1,5 +1,6 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ErrorCode, McpError, type Tool as McpTool } from "@modelcontextprotocol/sdk/types.js";
+import type { ToolAnnotations } from "../../agents/agent-definition.js";
 import { errorMessage } from "../../core/errors.js";
 import { toolError } from "../define-tool.js";
 import type { Tool, ToolContext, ToolOutput } from "../tool.js";
@@ -44,6 +45,7 @@ export function createMcpRemoteTool(options: McpRemoteToolOptions): Tool {
     inputSchema: tool.inputSchema as Record<string, unknown>,
     // The call's own `timeout_seconds` (reset on progress) bounds it; no second, fixed executor timeout.
     timeoutMs: Number.POSITIVE_INFINITY,
+    annotations: toolAnnotations(tool.annotations),
     async execute(input: unknown, context: ToolContext): Promise<ToolOutput> {
       const args = input ?? {};
       if (typeof args !== "object" || Array.isArray(args)) {
@@ -88,6 +90,16 @@ export function createMcpRemoteTool(options: McpRemoteToolOptions): Tool {
       }
     },
   };
+}
+
+/** The MCP `ToolAnnotations` hints as Pluto names them; hints the server left out stay undefined. */
+function toolAnnotations(hints: McpTool["annotations"]): ToolAnnotations {
+  const annotations: ToolAnnotations = {};
+  if (typeof hints?.readOnlyHint === "boolean") annotations.readOnly = hints.readOnlyHint;
+  if (typeof hints?.destructiveHint === "boolean") annotations.destructive = hints.destructiveHint;
+  if (typeof hints?.idempotentHint === "boolean") annotations.idempotent = hints.idempotentHint;
+  if (typeof hints?.openWorldHint === "boolean") annotations.openWorld = hints.openWorldHint;
+  return annotations;
 }
 
 function describeCallFailure(
