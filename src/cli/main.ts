@@ -100,6 +100,15 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     });
 
   program
+    .command("worker")
+    .description("run job workers without the HTTP server (jobs in pluto.yaml; docs/jobs.md)")
+    .option("--concurrency <n>", "jobs run at once (overrides jobs.concurrency)")
+    .action(async (options: { concurrency?: string }) => {
+      const { workerCommand } = await import("./commands/worker-command.js");
+      setExit(await workerCommand(io, globals(), options));
+    });
+
+  program
     .command("migrate")
     .description("apply pending PostgreSQL migrations for the services in pluto.yaml")
     .action(async () => {

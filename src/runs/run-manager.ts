@@ -76,6 +76,8 @@ export interface StartRunRequest {
    * (Agent Protocol tasks, A2A contexts) turn it off. @default true
    */
   checkOwner?: boolean;
+  /** Id of the run, a safe name (a job worker names its runs after the job). @default `run_` + a UUID */
+  runId?: string;
 }
 
 /** A run as the manager queues it. */
@@ -139,7 +141,7 @@ export class RunManager {
     }
     const key: SessionKey = { ...scope, session };
     this.#remember(key);
-    const runId = `run_${randomUUID()}`;
+    const runId = request.runId === undefined ? `run_${randomUUID()}` : assertSafeName("run", request.runId);
     const controller = new AbortController();
     const unsubscribe =
       request.listener === undefined ? () => {} : this.#options.bus.subscribe(key, request.listener);
