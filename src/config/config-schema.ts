@@ -488,14 +488,9 @@ export const configFileSchema = z
     security: securitySchema,
     jobs: z
       .strictObject({
-        concurrency: z
-          .int()
-          .min(0)
-          .max(256)
-          .default(2)
-          .meta({
-            description: "Jobs each `pluto serve` or `pluto worker` runs at once, 0-256 (0: none). Default 2",
-          }),
+        concurrency: z.int().min(0).max(256).default(2).meta({
+          description: "Jobs each `pluto serve` or `pluto worker` runs at once, 0-256 (0: none). Default 2",
+        }),
         poll_interval_ms: z.int().min(50).max(60_000).default(500).meta({
           description:
             "Milliseconds an idle worker waits before looking for due jobs again, 50-60000. Default 500",
