@@ -65,6 +65,7 @@ describe("loadConfig defaults", () => {
       },
       mcpServers: {},
       security: { network: { allow: [], deny: [] }, tenants: {} },
+      jobs: { concurrency: 2, pollIntervalMs: 500, leaseMs: 30_000 },
       retry: { maxRetries: 3, maxDelayMs: 8000 },
     });
     expect(config.file).toBeUndefined();
@@ -123,6 +124,7 @@ server:
   timeouts: { headers_ms: 5000, request_ms: 0, keep_alive_ms: 65000, max_connections: 500 }
   limits: { requests_per_minute: 600, concurrent_runs_per_tenant: 8, streams: 500, streams_per_tenant: 50, slow_reader_timeout_ms: 5000 }
 retry: { max_retries: 0, max_delay_ms: 100 }
+jobs: { concurrency: 0, poll_interval_ms: 250, lease_ms: 5000 }
 `);
     const config = await loadConfig({ cwd, env: {} });
     expect(config).toEqual({
@@ -182,6 +184,7 @@ retry: { max_retries: 0, max_delay_ms: 100 }
       },
       mcpServers: {},
       security: { network: { allow: [], deny: [] }, tenants: {} },
+      jobs: { concurrency: 0, pollIntervalMs: 250, leaseMs: 5000 },
       retry: { maxRetries: 0, maxDelayMs: 100 },
     });
   });
@@ -541,6 +544,13 @@ providers:
     const error = await configError();
     expect(diagnosticsOf(error).map((diagnostic) => diagnostic.line)).toEqual([2, 3, 4, 5, 7]);
     expect(error.message).toMatch(/has 5 problems/);
+  });
+
+  it("jobs settings out of range name the key, the line and the range", async () => {
+    await writeConfig("jobs:\n  concurrency: 1000\n  poll_interval_ms: 1\n  lease_ms: 10\n  workers: 3\n");
+    const diagnostics = diagnosticsOf(await configError());
+    expect(diagnostics.map((diagnostic) => diagnostic.line).sort()).toEqual([2, 3, 4, 5]);
+    expect(diagnostics.find((diagnostic) => diagnostic.line === 2)?.message).toContain("256");
   });
 
   it("YAML syntax errors carry their line", async () => {
