@@ -16,6 +16,11 @@ describe("job routes and workers (in-process, real stores, scripted model)", () 
     harness = undefined;
   });
 
+  /** A harness that `afterEach` stops. */
+  const open = async (options?: Parameters<typeof createJobHarness>[0]) => {
+    harness = await createJobHarness(options);
+    return harness;
+  };
   const jobOf = async (h: Harness, id: string) =>
     json(await h.request(h.tokens.acmeAdmin, "GET", `/api/v1/jobs/${id}`));
   const create = async (h: Harness, body: Record<string, unknown>) => {
@@ -28,7 +33,7 @@ describe("job routes and workers (in-process, real stores, scripted model)", () 
   };
 
   it("requires_approval: needs_approval until /approve, then queued → running → completed", async () => {
-    const h = (harness = await createJobHarness({ steps: [{ text: "all done" }] }));
+    const h = await open({ steps: [{ text: "all done" }] });
     h.workers.start();
     const job = await create(h, { input: "tidy up", requires_approval: true });
     expect(job).toMatchObject({
@@ -82,7 +87,7 @@ describe("job routes and workers (in-process, real stores, scripted model)", () 
 
   it("abort: a queued job is aborted at once; a running one goes aborting → aborted and its run stops", async () => {
     const gate = deferred();
-    const h = (harness = await createJobHarness({ steps: [{ text: "never", gate: gate.promise }] }));
+    const h = await open({ steps: [{ text: "never", gate: gate.promise }] });
     const queued = await create(h, { input: "later" });
     const abortedAtOnce = await h.request(h.tokens.acmeAdmin, "POST", `/api/v1/jobs/${queued.id}/abort`);
     expect((await json(abortedAtOnce)).status).toBe("aborted");
@@ -109,7 +114,7 @@ describe("job routes and workers (in-process, real stores, scripted model)", () 
   });
 
   it("pause holds new jobs in queued; state shows it; resume releases them; members may not", async () => {
-    const h = (harness = await createJobHarness({ steps: [{ text: "after resume" }] }));
+    const h = await open({ steps: [{ text: "after resume" }] });
     h.workers.start();
     const forbidden = await h.request(h.tokens.acmeMember, "POST", "/api/v1/admin/pause");
     expect(forbidden.status).toBe(403);
@@ -137,7 +142,7 @@ describe("job routes and workers (in-process, real stores, scripted model)", () 
 
   it("pause with abort_running aborts the running jobs; state lists their worker", async () => {
     const gate = deferred();
-    const h = (harness = await createJobHarness({ steps: [{ text: "never", gate: gate.promise }] }));
+    const h = await open({ steps: [{ text: "never", gate: gate.promise }] });
     h.workers.start();
     const job = await create(h, { input: "long" });
     await eventually(
@@ -164,7 +169,7 @@ describe("job routes and workers (in-process, real stores, scripted model)", () 
   });
 
   it("hostile input: forged ids, another tenant's job, bad bodies and run_at are refused and store nothing", async () => {
-    const h = (harness = await createJobHarness());
+    const h = await open();
     const job = await create(h, { input: "mine", requires_approval: true });
     const forged = [`job_${"0".repeat(32)}`, "..%2F..%2Fetc", "x".repeat(300), `${job.id}x`];
     for (const id of forged) {
@@ -229,10 +234,10 @@ describe("job routes and workers (in-process, real stores, scripted model)", () 
   });
 
   it("a dead worker's job is reclaimed after its lease, its cut-off run marked interrupted, and retried", async () => {
-    const h = (harness = await createJobHarness({
+    const h = await open({
       steps: [{ text: "second try" }],
       pool: { leaseMs: 1000 },
-    }));
+    });
     const { job } = await h.jobs.create("acme", { agent: "helper", input: "survive a crash" });
     const claimed = await h.jobs.claim({ worker: "dead-worker", leaseMs: 1000 });
     expect(claimed?.id).toBe(job.id);
@@ -267,7 +272,7 @@ describe("job routes and workers (in-process, real stores, scripted model)", () 
   });
 
   it("a job whose run completed before its worker died is finished from the log and never run again", async () => {
-    const h = (harness = await createJobHarness({ pool: { leaseMs: 1000 } }));
+    const h = await open({ pool: { leaseMs: 1000 } });
     const { job } = await h.jobs.create("acme", { agent: "helper", input: "once only" });
     await h.jobs.claim({ worker: "dead-worker", leaseMs: 1000 });
     const key = { tenant: "acme", agent: "helper", session: job.id };
