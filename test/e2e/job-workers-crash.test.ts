@@ -104,5 +104,26 @@ describe.skipIf(url === undefined)(
         expect(starts.length).toBeLessThanOrEqual(job.attempts);
       }
     }, 120_000);
+
+    it("pause holds new jobs on all three workers; resume releases them", async () => {
+      const store = new PostgresJobStore({ pool, schema });
+      await store.setPaused("default", true);
+      const ids: string[] = [];
+      for (let index = 0; index < 6; index++) {
+        ids.push((await store.create("default", { agent: "butler", input: `paused ${index}` })).job.id);
+      }
+      // Three workers poll every 100 ms: over 1.5 s none of them may take a job.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const held = await Promise.all(ids.map((id) => store.get("default", id)));
+      expect(held.map((job) => job?.status)).toEqual(ids.map(() => "queued"));
+      await store.setPaused("default", false);
+      const deadline = Date.now() + 20_000;
+      let jobs = held;
+      while (jobs.some((job) => job?.status !== "completed") && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        jobs = await Promise.all(ids.map((id) => store.get("default", id)));
+      }
+      expect(jobs.map((job) => job?.output)).toEqual(ids.map((_, index) => `done: paused ${index}`));
+    }, 60_000);
   },
 );
