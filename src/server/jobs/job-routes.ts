@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { PlutoError } from "../../core/errors.js";
-import type { Job } from "../../jobs/job.js";
+import { isTerminalJobStatus, type Job } from "../../jobs/job.js";
 import { jobNotFound } from "../../jobs/job-input.js";
 import { jobSessionId } from "../../jobs/job-runs.js";
 import type { JobStore } from "../../jobs/job-store.js";
@@ -86,7 +86,16 @@ export function jobRoutes(options: JobRoutesOptions): Hono<AppEnv> {
   routes.get("/jobs/:id/events", async (context) => {
     const job = await jobOf(identityOf(context).tenant, context.req.param("id"));
     const key = { tenant: job.tenant, agent: job.agent, session: jobSessionId(job) };
-    return sessionEventsResponse(context, { runs: options.runs, sessions: options.sessions, key });
+    return sessionEventsResponse(context, {
+      runs: options.runs,
+      sessions: options.sessions,
+      key,
+      // SSE follows the job until it ends, through approval, queueing and retries.
+      pending: async () => {
+        const current = await jobs.get(job.tenant, job.id);
+        return current !== undefined && !isTerminalJobStatus(current.status);
+      },
+    });
   });
 
   routes.post("/jobs/:id/approve", async (context) => {

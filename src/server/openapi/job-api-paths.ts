@@ -84,7 +84,7 @@ export function registerJobApiPaths(builder: OpenApiBuilder): void {
     operationId: "listJobEvents",
     summary: "Replay (and follow) a job's session events",
     description:
-      "The events of the job's session (its runs) after `after` as JSON; with `Accept: text/event-stream`, SSE that replays them and follows a run in progress. Reconnecting SSE clients send `Last-Event-ID`.",
+      "The events of the job's session (its runs) after `after` as JSON; with `Accept: text/event-stream`, SSE that replays them and follows the job until it ends (through approval, queueing and retries). Reconnecting SSE clients send `Last-Event-ID`.",
     tags,
     request: {
       params: idParams,

@@ -13,7 +13,18 @@ export interface SessionEventsResponseOptions {
   sessions: SessionStore;
   /** The session, already resolved within the caller's tenant. */
   key: SessionKey;
+  /**
+   * For SSE: true while more runs may still come to the session (a job that has not ended). The
+   * stream then stays open while the session is idle, asks again every second, and once it is false
+   * (and this process runs nothing of the session) sends what the log gained since the last event
+   * sent (a run on another worker without Redis fan-out) and ends. Absent: the stream ends as soon as
+   * the session is idle.
+   */
+  pending?: () => Promise<boolean>;
 }
+
+/** How often an SSE stream with `pending` asks whether more runs may come. */
+const PENDING_POLL_MS = 1000;
 
 /**
  * The answer of an events route (`GET /sessions/{id}/events`, `GET /jobs/{id}/events`): the session's
@@ -55,9 +66,21 @@ export async function sessionEventsResponse(
     // Follow while this process runs the session, or while the log shows a run still open (a run on
     // another worker); end once neither holds. Comments every 15 s keep idle proxies from closing us.
     let open = replay.openRun;
+    const { pending } = options;
     const closeWhenDone = () => {
-      if (!open && !runs.isBusy(key)) queue.close();
+      if (pending === undefined && !open && !runs.isBusy(key)) queue.close();
     };
+    // With `pending`, the log decides nothing: a run on another worker may never reach this process's bus.
+    const pendingCheck =
+      pending === undefined
+        ? undefined
+        : setInterval(() => {
+            if (runs.isBusy(key)) return;
+            void pending().then(
+              (more) => more || queue.close(),
+              () => queue.close(),
+            );
+          }, PENDING_POLL_MS);
     const heartbeat = setInterval(
       () => void stream.write(": keep-alive\n\n").catch(() => queue.close()),
       15_000,

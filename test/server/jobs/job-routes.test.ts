@@ -85,6 +85,30 @@ describe("job routes and workers (in-process, real stores, scripted model)", () 
     expect(list.jobs.map((item: { id: string }) => item.id)).toEqual([job.id]);
   });
 
+  it("SSE of a job waiting for approval follows it through approval to its run's end, then closes", async () => {
+    const h = await open({ steps: [{ text: "followed" }] });
+    h.workers.start();
+    const job = await create(h, { input: "watch me", requires_approval: true });
+    const body = Promise.resolve(
+      h.request(h.tokens.acmeAdmin, "GET", `/api/v1/jobs/${job.id}/events`, undefined, {
+        accept: "text/event-stream",
+      }),
+    ).then((response) => response.text());
+    let ended = false;
+    void body.then(() => {
+      ended = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(ended).toBe(false);
+    await h.request(h.tokens.acmeAdmin, "POST", `/api/v1/jobs/${job.id}/approve`);
+    const text = await body;
+    const types = [...text.matchAll(/^event: (\S+)$/gm)].map((match) => match[1]);
+    expect(types[0]).toBe("run-start");
+    expect(types.at(-1)).toBe("run-end");
+    expect(text).toContain('"status":"completed"');
+    expect((await jobOf(h, job.id)).status).toBe("completed");
+  });
+
   it("abort: a queued job is aborted at once; a running one goes aborting → aborted and its run stops", async () => {
     const gate = deferred();
     const h = await open({ steps: [{ text: "never", gate: gate.promise }] });
