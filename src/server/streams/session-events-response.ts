@@ -110,7 +110,12 @@ export async function sessionEventsResponse(
           void runs.whenIdle(key).then(closeWhenDone);
         }
       }
+      if (pending !== undefined && !stream.aborted) {
+        const rest = await openSessionReplay({ ...replayOptions, after: last });
+        for await (const page of rest.pages) await writeEvents(stream, page);
+      }
     } finally {
+      clearInterval(pendingCheck);
       clearInterval(heartbeat);
       unsubscribe();
       await replay.pages.return();

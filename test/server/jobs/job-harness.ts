@@ -36,15 +36,18 @@ export async function createJobHarness(
   };
   const model = scriptedStream(options.steps ?? []);
   const sessions = new InMemorySessionStore();
-  const runs = new RunManager({
-    agents,
-    sessions,
-    memory: new InMemoryMemoryStore(),
-    artifacts: new InMemoryArtifactStore(),
-    bus: new EventBus(),
-    streamStepFor: () => model.streamStep,
-    toolsFor: async () => ({ tools: new Map(), specs: [] }),
-  });
+  /** A run manager with its own event bus over the shared stores: another process, as far as events go. */
+  const runManager = () =>
+    new RunManager({
+      agents,
+      sessions,
+      memory: new InMemoryMemoryStore(),
+      artifacts: new InMemoryArtifactStore(),
+      bus: new EventBus(),
+      streamStepFor: () => model.streamStep,
+      toolsFor: async () => ({ tools: new Map(), specs: [] }),
+    });
+  const runs = runManager();
   const jobs = new InMemoryJobStore();
   const apiKeys = new InMemoryApiKeyStore();
   const key = async (tenant: string, role: "admin" | "member") =>
@@ -65,15 +68,19 @@ export async function createJobHarness(
     ready: () => true,
     onUnexpectedError: (error) => unexpected.push(error),
   });
-  const workers = new JobWorkerPool({
-    store: jobs,
-    runs,
-    concurrency: 2,
-    pollIntervalMs: 20,
-    leaseMs: 2000,
-    heartbeatMs: 50,
-    ...options.pool,
-  });
+  const pool = (poolRuns: RunManager) =>
+    new JobWorkerPool({
+      store: jobs,
+      runs: poolRuns,
+      concurrency: 2,
+      pollIntervalMs: 20,
+      leaseMs: 2000,
+      heartbeatMs: 50,
+      ...options.pool,
+    });
+  const workers = pool(runs);
+  /** Workers whose runs publish to a bus of their own (a worker process without Redis fan-out). */
+  const workersElsewhere = () => pool(runManager());
   /** Sends a request as `token`, with a JSON body when given. */
   const request = (token: string, method: string, path: string, body?: unknown, headers = {}) =>
     app.request(path, {
@@ -85,7 +92,7 @@ export async function createJobHarness(
       },
       ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
     });
-  return { app, jobs, runs, sessions, model, workers, tokens, request, unexpected };
+  return { app, jobs, runs, sessions, model, workers, workersElsewhere, tokens, request, unexpected };
 }
 
 /** Polls `read` every 20 ms until `done` holds, for at most `timeoutMs` (generous: a loaded machine). */

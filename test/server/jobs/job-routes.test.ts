@@ -109,6 +109,28 @@ describe("job routes and workers (in-process, real stores, scripted model)", () 
     expect((await jobOf(h, job.id)).status).toBe("completed");
   });
 
+  it("SSE of a job run by a worker whose events never reach this server still ends with the whole run", async () => {
+    const h = await open({ steps: [{ text: "from afar" }] });
+    const elsewhere = h.workersElsewhere();
+    const job = await create(h, { input: "run elsewhere", requires_approval: true });
+    const body = Promise.resolve(
+      h.request(h.tokens.acmeAdmin, "GET", `/api/v1/jobs/${job.id}/events`, undefined, {
+        accept: "text/event-stream",
+      }),
+    ).then((response) => response.text());
+    elsewhere.start();
+    try {
+      await h.request(h.tokens.acmeAdmin, "POST", `/api/v1/jobs/${job.id}/approve`);
+      const text = await body;
+      const types = [...text.matchAll(/^event: (\S+)$/gm)].map((match) => match[1]);
+      expect(types[0]).toBe("run-start");
+      expect(types.at(-1)).toBe("run-end");
+      expect(text).toContain("from afar");
+    } finally {
+      await elsewhere.stop();
+    }
+  });
+
   it("abort: a queued job is aborted at once; a running one goes aborting → aborted and its run stops", async () => {
     const gate = deferred();
     const h = await open({ steps: [{ text: "never", gate: gate.promise }] });
