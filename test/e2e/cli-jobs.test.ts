@@ -81,5 +81,11 @@ describe.skipIf(url === undefined)("pluto jobs, pause and resume beside a pluto 
     const badAgent = await pluto("jobs", "create", "nobody", "x");
     expect(badAgent.stderr).toContain("AGENT_NOT_FOUND");
     expect((await pluto("jobs", "list")).stdout.trim().split("\n")).toHaveLength(1);
+    const noWorkers = await pluto("worker", "--concurrency", "0");
+    expect(noWorkers.code).toBe(1);
+    expect(noWorkers.stderr).toContain("--concurrency must be a whole number from 1 to 256");
+    const badStatus = await pluto("jobs", "list", "--status", "done");
+    expect(badStatus.code).toBe(1);
+    expect(badStatus.stderr).toContain("--status must be one of");
   }, 90_000);
 });
