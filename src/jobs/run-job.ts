@@ -46,8 +46,9 @@ export interface RunJobOptions {
  *   with `RUN_ABORTED`. A job aborted while its run still completed is acknowledged as aborted.
  *
  * @returns the job as it ended, or `undefined` when this worker lost it (the store said no).
- * Never throws for run failures; store errors other than refusals propagate (the lease then lapses and
- * the job is retried).
+ * Never throws for run failures; store errors other than refusals, and retryable errors (PlutoError
+ * `retryable`, e.g. `BACKEND_UNAVAILABLE`) of the run's start or session log, propagate: the lease then
+ * lapses and the job is retried, up to `maxAttempts` claims.
  */
 export async function runJob(job: Job, options: RunJobOptions): Promise<Job | undefined> {
   const { store, runs } = options;
@@ -97,6 +98,8 @@ export async function runJob(job: Job, options: RunJobOptions): Promise<Job | un
       checkOwner: job.sessionId !== undefined,
     });
   } catch (error) {
+    // A store that is briefly down is no reason to fail the job: let the lease lapse and retry it.
+    if (isRetryable(error)) throw error;
     return settle({ status: "failed", error: jobErrorOf(error) });
   }
 
@@ -130,6 +133,8 @@ export async function runJob(job: Job, options: RunJobOptions): Promise<Job | un
   try {
     end = await handle.result;
   } catch (error) {
+    // The session log could not be written: retried after the lease like a crash, when that may help.
+    if (isRetryable(error)) throw error;
     end = {
       type: "run-end",
       runId,
@@ -159,6 +164,10 @@ export async function runJob(job: Job, options: RunJobOptions): Promise<Job | un
     default:
       return settle({ status: "completed", output: end.output ?? "" });
   }
+}
+
+function isRetryable(error: unknown): boolean {
+  return isPlutoError(error) && error.retryable;
 }
 
 function isConflict(error: unknown): boolean {

@@ -9,6 +9,7 @@ import { createApiKey } from "../../../src/services/auth/api-keys.js";
 import { InMemoryApiKeyStore } from "../../../src/services/auth/in-memory-api-key-store.js";
 import { InMemoryMemoryStore } from "../../../src/services/memory/in-memory-memory-store.js";
 import { InMemorySessionStore } from "../../../src/services/session/in-memory-session-store.js";
+import type { SessionStore } from "../../../src/services/session/session-store.js";
 import { agentFixture } from "../../support/agent-fixture.js";
 import { type ScriptedStepSpec, scriptedStream } from "../../support/scripted-step.js";
 
@@ -21,7 +22,12 @@ export const HARNESS_AGENTS = ["helper", "other"];
  * `workers.start()`). Keys: `acmeAdmin`, `acmeMember`, `betaAdmin`.
  */
 export async function createJobHarness(
-  options: { steps?: ScriptedStepSpec[]; pool?: Partial<JobWorkerPoolOptions> } = {},
+  options: {
+    steps?: ScriptedStepSpec[];
+    pool?: Partial<JobWorkerPoolOptions>;
+    /** @default a new InMemorySessionStore */
+    sessions?: SessionStore;
+  } = {},
 ) {
   const agents = {
     async get(name: string) {
@@ -35,7 +41,7 @@ export async function createJobHarness(
     },
   };
   const model = scriptedStream(options.steps ?? []);
-  const sessions = new InMemorySessionStore();
+  const sessions = options.sessions ?? new InMemorySessionStore();
   /** A run manager with its own event bus over the shared stores: another process, as far as events go. */
   const runManager = () =>
     new RunManager({

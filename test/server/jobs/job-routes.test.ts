@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { PlutoError } from "../../../src/core/errors.js";
 import { ZERO_USAGE } from "../../../src/core/events.js";
+import { InMemorySessionStore } from "../../../src/services/session/in-memory-session-store.js";
+import type { SessionStore } from "../../../src/services/session/session-store.js";
 import { deferred } from "../../support/scripted-step.js";
 import { createJobHarness, eventually } from "./job-harness.js";
 
@@ -315,6 +318,39 @@ describe("job routes and workers (in-process, real stores, scripted model)", () 
       { runId: `run_${job.id}_a1`, status: "failed", error: { code: "RUN_INTERRUPTED" } },
       { runId: `run_${job.id}_a2`, status: "completed" },
     ]);
+  });
+
+  it("a session store that is down for a moment gets the job retried after its lease, not failed", async () => {
+    const store = new InMemorySessionStore();
+    let outages = 1;
+    // A real store whose first append fails as an unreachable server does.
+    const flaky: SessionStore = {
+      append: (key, events, options) => {
+        if (outages-- > 0) {
+          return Promise.reject(
+            new PlutoError("BACKEND_UNAVAILABLE", "The session store is down.", { retryable: true }),
+          );
+        }
+        return store.append(key, events, options);
+      },
+      read: (key, options) => store.read(key, options),
+      info: (key) => store.info(key),
+      list: (scope) => store.list(scope),
+      delete: (key) => store.delete(key),
+    };
+    const h = await open({
+      steps: [{ text: "cut off" }, { text: "after the outage" }],
+      sessions: flaky,
+      pool: { leaseMs: 1000 },
+    });
+    const { job } = await h.jobs.create("acme", { agent: "helper", input: "ride it out" });
+    h.workers.start();
+    const done = await eventually(
+      () => h.jobs.get("acme", job.id),
+      (value) => value?.status === "completed",
+    );
+    expect(done?.error).toBeUndefined();
+    expect(done).toMatchObject({ status: "completed", output: "after the outage", attempts: 2 });
   });
 
   it("a job whose run completed before its worker died is finished from the log and never run again", async () => {
