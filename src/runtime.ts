@@ -6,6 +6,8 @@ import { TenantAgents } from "./agents/tenant-agents.js";
 import { loadConfig } from "./config/load-config.js";
 import type { PlutoConfig } from "./config/pluto-config.js";
 import type { Scope } from "./core/scope.js";
+import type { JobStore } from "./jobs/job-store.js";
+import { JobWorkerPool } from "./jobs/job-worker-pool.js";
 import { createModelRegistry } from "./llm/providers.js";
 import { createStreamStep } from "./llm/stream-step.js";
 import { RunManager } from "./runs/run-manager.js";
@@ -55,6 +57,13 @@ export interface Runtime {
   apiKeys: ApiKeyStore;
   bus: EventFanout;
   runs: RunManager;
+  /** Durable jobs (`services.jobs`). */
+  jobs: JobStore;
+  /**
+   * This process's job workers (`jobs` in pluto.yaml), built but not started: `pluto serve` and
+   * `pluto worker` call `start()` when `jobs.concurrency` is above 0; `close` stops them first.
+   */
+  jobWorkers: JobWorkerPool;
   /** The MCP rules for tenant-trust agents (docs/security.md); the admin API applies them at write time. */
   mcpPolicy: McpServerPolicy;
   /** Stops MCP servers, then closes stores, pools and connections. */
@@ -129,6 +138,15 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     },
   });
 
+  const jobWorkers = new JobWorkerPool({
+    store: state.jobs,
+    runs,
+    concurrency: config.jobs.concurrency,
+    pollIntervalMs: config.jobs.pollIntervalMs,
+    leaseMs: config.jobs.leaseMs,
+    log,
+  });
+
   return {
     config,
     agents,
@@ -140,8 +158,11 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     apiKeys: state.apiKeys,
     bus,
     runs,
+    jobs: state.jobs,
+    jobWorkers,
     mcpPolicy,
     async close() {
+      await jobWorkers.stop();
       await mcp.close();
       await state.close();
     },

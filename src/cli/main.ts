@@ -126,6 +126,15 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     });
 
   program
+    .command("worker")
+    .description("run job workers without the HTTP server (jobs in pluto.yaml; docs/jobs.md)")
+    .option("--concurrency <n>", "jobs run at once (overrides jobs.concurrency)")
+    .action(async (options: { concurrency?: string }) => {
+      const { workerCommand } = await import("./commands/worker-command.js");
+      setExit(await workerCommand(io, globals(), options));
+    });
+
+  program
     .command("migrate")
     .description("apply pending PostgreSQL migrations for the services in pluto.yaml")
     .action(async () => {
@@ -161,6 +170,87 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
           overwrite: options.overwrite === true,
         }),
       );
+    });
+
+  const jobs = program.command("jobs").description("durable jobs that workers run (docs/jobs.md)");
+  const tenantOption = ["-t, --tenant <tenant>", "the jobs' tenant", "default"] as const;
+  jobs
+    .command("list")
+    .description("list jobs, newest first")
+    .option(...tenantOption)
+    .option("-s, --status <status>", "only jobs in this status")
+    .option("-a, --agent <agent>", "only this agent's jobs")
+    .option("-l, --limit <n>", "at most this many, 1-200", "50")
+    .action(async (options: { tenant: string; status?: string; agent?: string; limit?: string }) => {
+      const { jobsListCommand } = await import("./commands/jobs-command.js");
+      setExit(await jobsListCommand(io, globals(), options));
+    });
+  jobs
+    .command("show")
+    .description("print a job as JSON")
+    .argument("<id>", "the job id")
+    .option(...tenantOption)
+    .action(async (id: string, options: { tenant: string }) => {
+      const { jobsShowCommand } = await import("./commands/jobs-command.js");
+      setExit(await jobsShowCommand(io, globals(), { ...options, id }));
+    });
+  jobs
+    .command("create")
+    .description("queue a job; a running pluto serve or pluto worker runs it")
+    .argument("<agent>", "agent name")
+    .argument("<input>", "the message the run starts with")
+    .option(...tenantOption)
+    .option("--session <id>", "continue this session of the agent")
+    .option("--approval", "wait in needs_approval until `pluto jobs approve`")
+    .option("--run-at <time>", "RFC 3339 time before which it does not start")
+    .option("--max-attempts <n>", "claims allowed when workers die mid-job, 1-100", undefined)
+    .action(
+      async (
+        agent: string,
+        input: string,
+        options: {
+          tenant: string;
+          session?: string;
+          approval?: boolean;
+          runAt?: string;
+          maxAttempts?: string;
+        },
+      ) => {
+        const { jobsCreateCommand } = await import("./commands/jobs-command.js");
+        setExit(await jobsCreateCommand(io, globals(), { ...options, agent, input }));
+      },
+    );
+  for (const action of ["approve", "abort"] as const) {
+    jobs
+      .command(action)
+      .description(
+        action === "approve"
+          ? "approve a job waiting in needs_approval"
+          : "abort a job (a running one stops at its next heartbeat)",
+      )
+      .argument("<id>", "the job id")
+      .option(...tenantOption)
+      .action(async (id: string, options: { tenant: string }) => {
+        const { jobsDecideCommand } = await import("./commands/jobs-command.js");
+        setExit(await jobsDecideCommand(io, globals(), { ...options, id, action }));
+      });
+  }
+  program
+    .command("pause")
+    .description("panic switch: no worker starts a new job until `pluto resume`")
+    .option(...tenantOption)
+    .option("--abort-running", "also abort the running jobs")
+    .action(async (options: { tenant: string; abortRunning?: boolean }) => {
+      const { pauseCommand } = await import("./commands/jobs-command.js");
+      setExit(await pauseCommand(io, globals(), options));
+    });
+  program
+    .command("resume")
+    .description("let workers start jobs again after `pluto pause`")
+    .option(...tenantOption)
+    .action(async (options: { tenant: string }) => {
+      const { resumeCommand } = await import("./commands/jobs-command.js");
+      setExit(await resumeCommand(io, globals(), options));
     });
 
   const keys = program.command("keys").description("manage tenant API keys (stored hashed)");

@@ -495,6 +495,21 @@ export const configFileSchema = z
       })
       .prefault({})
       .meta({ description: "Tool policy defaults for every agent (see docs/approvals.md)." }),
+    jobs: z
+      .strictObject({
+        concurrency: z.int().min(0).max(256).default(2).meta({
+          description: "Jobs each `pluto serve` or `pluto worker` runs at once, 0-256 (0: none). Default 2",
+        }),
+        poll_interval_ms: z.int().min(50).max(60_000).default(500).meta({
+          description:
+            "Milliseconds an idle worker waits before looking for due jobs again, 50-60000. Default 500",
+        }),
+        lease_ms: z.int().min(1000).max(3_600_000).default(30_000).meta({
+          description:
+            "Milliseconds after a worker's last heartbeat until its job is retried elsewhere, 1000-3600000. Default 30000",
+        }),
+      })
+      .prefault({}),
     retry: z
       .strictObject({
         max_retries: z

@@ -237,6 +237,11 @@ function resolveConfig(options: ResolveConfigOptions): PlutoConfig {
         ]),
       ),
     },
+    jobs: {
+      concurrency: data.jobs.concurrency,
+      pollIntervalMs: data.jobs.poll_interval_ms,
+      leaseMs: data.jobs.lease_ms,
+    },
     retry: { maxRetries: data.retry.max_retries, maxDelayMs: data.retry.max_delay_ms },
     policy: { default: data.policy.default },
   };

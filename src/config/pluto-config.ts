@@ -159,6 +159,16 @@ export interface ServerTimeouts {
   maxConnections: number;
 }
 
+/** `jobs` in pluto.yaml: the job workers each process runs (src/jobs/job-worker-pool.ts). */
+export interface JobWorkersConfig {
+  /** Jobs run at once per process, 0-256; 0 runs no workers. @default 2 */
+  concurrency: number;
+  /** Milliseconds an idle worker waits before it looks for due jobs again. @default 500 */
+  pollIntervalMs: number;
+  /** Lease length in ms: a dead worker's job is retried this long after its last heartbeat. @default 30000 */
+  leaseMs: number;
+}
+
 export interface PlutoConfig {
   /** Absolute path of the loaded pluto.yaml, or undefined when defaults are used. */
   file?: string;
@@ -187,6 +197,8 @@ export interface PlutoConfig {
   security: SecurityConfig;
   /** `policy`: what a tool call no rule of its agent's `spec.tools.policy` matches gets. @default { default: "allow" } */
   policy: { default: "allow" | "deny" | "ask" };
+  /** The job workers of `pluto serve` and `pluto worker` (`jobs` in pluto.yaml). */
+  jobs: JobWorkersConfig;
   /** Model retries on 429/5xx: attempts after the first, and the backoff cap in ms. */
   retry: { maxRetries: number; maxDelayMs: number };
 }

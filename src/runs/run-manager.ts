@@ -122,13 +122,27 @@ export class RunManager {
     }
     const key: SessionKey = { ...scope, session };
     this.#remember(key);
-    return this.#queue({ agent, key, input: request.input }, request.listener);
+    return this.#queue(
+      {
+        agent,
+        key,
+        input: request.input,
+        ...(request.runId === undefined ? {} : { runId: assertSafeName("run", request.runId) }),
+      },
+      request.listener,
+    );
   }
 
-  /** Queues a run on its session's lane (and lease); the handle's `result` settles when it ends. */
-  #queue(run: Omit<QueuedRun, "runId" | "signal">, listener: SessionListener | undefined): RunHandle {
+  /**
+   * Queues a run on its session's lane (and lease); the handle's `result` settles when it ends.
+   * `run.runId` names it (default `run_` + a UUID).
+   */
+  #queue(
+    run: Omit<QueuedRun, "runId" | "signal"> & { runId?: string },
+    listener: SessionListener | undefined,
+  ): RunHandle {
     const { key } = run;
-    const runId = `run_${randomUUID()}`;
+    const runId = run.runId ?? `run_${randomUUID()}`;
     const controller = new AbortController();
     const unsubscribe = listener === undefined ? () => {} : this.#options.bus.subscribe(key, listener);
     this.#active.set(runId, { key, controller });

@@ -28,6 +28,8 @@ export interface StartRunRequest {
    * (Agent Protocol tasks, A2A contexts) turn it off. @default true
    */
   checkOwner?: boolean;
+  /** Id of the run, a safe name (a job worker names its runs after the job). @default `run_` + a UUID */
+  runId?: string;
 }
 
 /** A queued or running run. `result` resolves with its `run-end` event and never rejects for run failures. */

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AgentDefinition } from "../agents/agent-definition.js";
 import { isPlutoError, PlutoError } from "../core/errors.js";
+import type { JobStore } from "../jobs/job-store.js";
 import type { RunManager } from "../runs/run-manager.js";
 import type { AgentStore } from "../services/agents/agent-store.js";
 import type { ArtifactStore } from "../services/artifact/artifact-store.js";
@@ -16,6 +17,7 @@ import type { AgentFolders } from "./admin/agent-folder-writer.js";
 import { agentProtocolRoutes } from "./agent-protocol/agent-protocol-routes.js";
 import { authenticate } from "./auth.js";
 import { statusForCode } from "./error-status.js";
+import { jobRoutes } from "./jobs/job-routes.js";
 import { createTenantLimits } from "./limits/create-tenant-limits.js";
 import { loginRoutes } from "./login/login-routes.js";
 import { mcpRoutes } from "./mcp/mcp-routes.js";
@@ -48,6 +50,11 @@ export interface AppOptions {
   sessions: SessionStore;
   /** Artifacts served as MCP resources at `/mcp/{agent}`; without it the MCP servers offer no resources. */
   artifacts?: ArtifactStore;
+  /**
+   * Durable jobs: with them the job API (`/api/v1/jobs`) and the panic switch (`/api/v1/admin/state`,
+   * `pause`, `resume`) are served; workers run the jobs elsewhere (docs/jobs.md).
+   */
+  jobs?: JobStore;
   /** Protocol tasks (Agent Protocol, A2A), shared by every worker. */
   tasks?: TaskStore;
   /**
@@ -169,6 +176,7 @@ export function createApp(appOptions: AppOptions): Hono<AppEnv> {
       ...(options.mcpPolicy === undefined ? {} : { mcpPolicy: options.mcpPolicy }),
       ...(options.apiKeys === undefined ? {} : { apiKeys: options.apiKeys }),
       ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+      ...(options.jobs === undefined ? {} : { jobs: options.jobs }),
       onKeysChanged: () => {
         auth.keysChanged();
         void credentials?.recheck();
@@ -180,6 +188,7 @@ export function createApp(appOptions: AppOptions): Hono<AppEnv> {
   api.route("/", runRoutes(options));
   api.route("/", sessionRoutes(options));
   api.route("/", approvalRoutes(options));
+  if (options.jobs !== undefined) api.route("/", jobRoutes({ ...options, jobs: options.jobs }));
   // WebSocket transport of the same event stream (docs/websocket.md); needs startServer's `websocket`.
   api.route(
     "/",

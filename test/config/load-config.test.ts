@@ -65,6 +65,7 @@ describe("loadConfig defaults", () => {
       },
       mcpServers: {},
       security: { network: { allow: [], deny: [] }, tenants: {} },
+      jobs: { concurrency: 2, pollIntervalMs: 500, leaseMs: 30_000 },
       retry: { maxRetries: 3, maxDelayMs: 8000 },
       policy: { default: "allow" },
     });
@@ -125,6 +126,7 @@ server:
   limits: { requests_per_minute: 600, concurrent_runs_per_tenant: 8, streams: 500, streams_per_tenant: 50, slow_reader_timeout_ms: 5000 }
 retry: { max_retries: 0, max_delay_ms: 100 }
 policy: { default: ask }
+jobs: { concurrency: 0, poll_interval_ms: 250, lease_ms: 5000 }
 `);
     const config = await loadConfig({ cwd, env: {} });
     expect(config).toEqual({
@@ -184,6 +186,7 @@ policy: { default: ask }
       },
       mcpServers: {},
       security: { network: { allow: [], deny: [] }, tenants: {} },
+      jobs: { concurrency: 0, pollIntervalMs: 250, leaseMs: 5000 },
       retry: { maxRetries: 0, maxDelayMs: 100 },
       policy: { default: "ask" },
     });
@@ -546,6 +549,13 @@ policy: { default: sometimes }
     expect(diagnosticsOf(error).map((diagnostic) => diagnostic.line)).toEqual([2, 3, 4, 5, 7, 8]);
     expect(error.message).toMatch(/has 6 problems/);
     expect(diagnosticsOf(error).at(-1)?.fix).toMatch(/allow.*deny.*ask/);
+  });
+
+  it("jobs settings out of range name the key, the line and the range", async () => {
+    await writeConfig("jobs:\n  concurrency: 1000\n  poll_interval_ms: 1\n  lease_ms: 10\n  workers: 3\n");
+    const diagnostics = diagnosticsOf(await configError());
+    expect(diagnostics.map((diagnostic) => diagnostic.line).sort()).toEqual([2, 3, 4, 5]);
+    expect(diagnostics.find((diagnostic) => diagnostic.line === 2)?.message).toContain("256");
   });
 
   it("YAML syntax errors carry their line", async () => {

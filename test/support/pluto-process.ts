@@ -117,6 +117,66 @@ export function startServe(options: PlutoProcessOptions & { args?: string[] }): 
   });
 }
 
+/** A running `pluto worker`. */
+export interface WorkerProcess {
+  /** The worker id it printed (the lease owner of its jobs). */
+  id: string;
+  child: ChildProcess;
+  stderr: () => string;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<number | null>;
+  /** SIGKILL (a crash) and wait for exit. */
+  kill(): Promise<void>;
+}
+
+/** Starts `pluto worker ARGS` and resolves once it prints `Pluto worker ID running …`. */
+export function startWorker(options: PlutoProcessOptions & { args?: string[] }): Promise<WorkerProcess> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [PLUTO_BIN, "worker", ...(options.args ?? [])], {
+      cwd: options.cwd,
+      env: childEnv(options.env),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    let started = false;
+    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`pluto worker did not start in time.\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, options.timeoutMs ?? 20_000);
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+    });
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      const match = /Pluto worker (\S+) running/.exec(stdout);
+      if (match?.[1] && !started) {
+        started = true;
+        clearTimeout(timer);
+        resolvePromise({
+          id: match[1],
+          child,
+          stderr: () => stderr,
+          stop: async () => {
+            child.kill("SIGTERM");
+            return exited;
+          },
+          kill: async () => {
+            child.kill("SIGKILL");
+            await exited;
+          },
+        });
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      if (!started)
+        reject(new Error(`pluto worker exited with ${code}.\nstdout: ${stdout}\nstderr: ${stderr}`));
+    });
+  });
+}
+
 /** A fresh temporary project directory; `cleanup` removes it. */
 export async function tempProject(): Promise<{ dir: string; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), "pluto-e2e-"));

@@ -1,10 +1,12 @@
 import { PlutoError } from "../../core/errors.js";
 import { type CliIo, type GlobalOptions, openRuntime } from "../cli-context.js";
+import { untilStopSignal } from "../stop-signal.js";
 
 /**
  * `pluto serve`: starts the HTTP API and runs until SIGINT/SIGTERM, then stops gracefully
  * (stops listening, aborts nothing: open runs keep their session logs consistent because every event
- * is appended before it is sent). Prints one line `Pluto listening on URL` once ready.
+ * is appended before it is sent; job workers claim nothing more and the jobs in hand end first).
+ * Runs `jobs.concurrency` job workers beside the API (docs/jobs.md). Prints one line `Pluto listening on URL` once ready.
  */
 export async function serveCommand(
   io: CliIo,
@@ -32,6 +34,7 @@ export async function serveCommand(
     sessions: runtime.sessions,
     artifacts: runtime.artifacts,
     tasks: runtime.tasks,
+    jobs: runtime.jobs,
     apiKeys: runtime.apiKeys,
     agentFolders: runtime.agents,
     mcpPolicy: runtime.mcpPolicy,
@@ -71,17 +74,11 @@ export async function serveCommand(
     throw error;
   }
   ready = true;
+  // The job workers (`jobs.concurrency`, 0: none) run beside the API; `runtime.close` stops them.
+  if (runtime.config.jobs.concurrency > 0) runtime.jobWorkers.start();
   io.stdout.write(`Pluto listening on ${server.url}\n`);
 
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  await untilStopSignal();
   io.stderr.write("Stopping…\n");
   await server.close();
   await runtime.close();

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { AppOptions } from "../app.js";
+import { jobAdminRoutes } from "../jobs/job-admin-routes.js";
 import type { AppEnv } from "../request-identity.js";
 import { adminAgentRoutes } from "./admin-agent-routes.js";
 import { adminKeyRoutes } from "./admin-key-routes.js";
@@ -20,13 +21,15 @@ export interface AdminRoutesOptions {
   apiKeys?: AppOptions["apiKeys"];
   /** Base URL for login links; default: the request's scheme and `Host`. */
   publicUrl?: string;
+  /** Durable jobs; with them the panic switch (`/state`, `/pause`, `/resume`) is served. */
+  jobs?: AppOptions["jobs"];
   /** Called after a key or login link is created or revoked (the auth middleware's `keysChanged`). */
   onKeysChanged?: () => void;
 }
 
 /**
- * The admin API (mount at `/api/v1/admin`; see docs/api-admin.md): agents, API keys and login links of
- * the caller's tenant, for callers whose role is `admin` (others get 403 `FORBIDDEN`). The tenant always
+ * The admin API (mount at `/api/v1/admin`; see docs/api-admin.md): agents, API keys, login links and
+ * the jobs' panic switch (docs/jobs.md) of the caller's tenant, for callers whose role is `admin` (others get 403 `FORBIDDEN`). The tenant always
  * comes from the caller's identity, never from the body (the operator's `tenant` on keys aside).
  */
 export function adminRoutes(options: AdminRoutesOptions): Hono<AppEnv> {
@@ -41,6 +44,7 @@ export function adminRoutes(options: AdminRoutesOptions): Hono<AppEnv> {
       ...(options.mcpPolicy === undefined ? {} : { mcpPolicy: options.mcpPolicy }),
     }),
   );
+  if (options.jobs !== undefined) routes.route("/", jobAdminRoutes({ jobs: options.jobs }));
   if (options.apiKeys !== undefined) {
     const keys = {
       apiKeys: options.apiKeys,

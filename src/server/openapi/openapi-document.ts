@@ -5,6 +5,7 @@ import { registerAdminApiPaths } from "./admin-api-paths.js";
 import { registerAgentProtocolPaths } from "./agent-protocol-paths.js";
 import { registerApprovalPaths } from "./approval-paths.js";
 import { AgentProtocolErrorBody, ErrorBody, OpenAiErrorBody } from "./error-schemas.js";
+import { registerJobApiPaths } from "./job-api-paths.js";
 import { registerNativeApiPaths } from "./native-api-paths.js";
 import { registerOpenAiApiPaths } from "./openai-api-paths.js";
 import { OpenApiBuilder } from "./openapi-builder.js";
@@ -27,6 +28,11 @@ const TAGS = [
     name: "Agents and runs",
     description:
       "Pluto's native API: agents, runs (JSON or SSE), session replay, abort. See docs/http-api.md.",
+  },
+  {
+    name: "Jobs",
+    description:
+      "Durable jobs that workers run, with approval before they start and abort; the panic switch is under Admin. See docs/jobs.md.",
   },
   {
     name: "OpenAI-compatible",
@@ -87,6 +93,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Rec
   registerAgentProtocolPaths(builder);
   registerA2aAndMcpPaths(builder);
   registerAdminApiPaths(builder);
+  registerJobApiPaths(builder);
   registerOpenApiPaths(builder);
   builder.registry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -1,27 +1,13 @@
 import { Hono } from "hono";
-import { streamSSE } from "hono/streaming";
 import { PlutoError } from "../../core/errors.js";
 import type { AppOptions } from "../app.js";
 import { identityOf } from "../request-identity.js";
-import { EventQueue, writeEvent, writeEvents } from "../sse.js";
-import { jsonReplayBody } from "../streams/json-replay.js";
-import { openSessionReplay, type SessionReplay } from "../streams/session-replay.js";
-
-/** Parses a non-negative integer position; @throws PlutoError `BAD_REQUEST`. */
-function parsePosition(value: string | undefined, name: string): number {
-  if (value === undefined || value === "") return 0;
-  if (!/^\d{1,15}$/.test(value)) {
-    throw new PlutoError("BAD_REQUEST", `${name} must be a non-negative integer event sequence number.`);
-  }
-  return Number(value);
-}
+import { sessionEventsResponse } from "../streams/session-events-response.js";
 
 /**
  * `GET /sessions/{id}/events?after=SEQ`: the session's events after SEQ as JSON, or, with
  * `Accept: text/event-stream`, as SSE that replays the log and then follows live runs until the
- * session is idle. SSE clients resume with `Last-Event-ID`. The replay reads the log a page at a time
- * and each write waits for the client (see streams/session-replay.ts); open streams are capped and
- * non-reading clients closed by the app's stream guard (streams/stream-guard.ts).
+ * session is idle. SSE clients resume with `Last-Event-ID` (see streams/session-events-response.ts).
  */
 export function sessionRoutes(options: AppOptions): Hono {
   const routes = new Hono();
@@ -34,69 +20,7 @@ export function sessionRoutes(options: AppOptions): Hono {
         `No session ${JSON.stringify(sessionId.slice(0, 80))}. Start one with POST /api/v1/agents/{agent}/runs.`,
       );
     }
-    const wantsStream = (context.req.header("accept") ?? "").includes("text/event-stream");
-    const after = Math.max(
-      parsePosition(context.req.query("after"), "after"),
-      parsePosition(context.req.header("last-event-id"), "Last-Event-ID"),
-    );
-    if (!wantsStream) {
-      // Paged like the SSE replay, so a large log never sits in memory whole for a JSON client either.
-      const replay = await openSessionReplay({ runs: options.runs, sessions: options.sessions, key, after });
-      return context.body(jsonReplayBody(key, replay), 200, { "content-type": "application/json" });
-    }
-
-    const queue = new EventQueue();
-    // Subscribe before reading the log so nothing falls between the replay and the live events.
-    const unsubscribe = options.runs.subscribe(key, (events) => queue.push(events));
-    let replay: SessionReplay;
-    try {
-      replay = await openSessionReplay({ runs: options.runs, sessions: options.sessions, key, after });
-    } catch (error) {
-      unsubscribe();
-      throw error;
-    }
-    return streamSSE(context, async (stream) => {
-      // Follow while this process runs the session, or while the log shows a run still open (a run on
-      // another worker); end once neither holds. Comments every 15 s keep idle proxies from closing us.
-      let open = replay.openRun;
-      const closeWhenDone = () => {
-        if (!open && !options.runs.isBusy(key)) queue.close();
-      };
-      const heartbeat = setInterval(
-        () => void stream.write(": keep-alive\n\n").catch(() => queue.close()),
-        15_000,
-      );
-      stream.onAbort(() => queue.close());
-      let last = after;
-      try {
-        // One page in memory at a time, written as one chunk; the write waits while the client's socket is full.
-        for await (const page of replay.pages) {
-          if (stream.aborted) return;
-          const fresh = page.filter((event) => event.seq > last);
-          await writeEvents(stream, fresh);
-          for (const event of fresh) {
-            if (event.type === "run-start") open = true;
-            if (event.type === "run-end") open = false;
-          }
-          last = fresh.at(-1)?.seq ?? last;
-        }
-        void options.runs.whenIdle(key).then(closeWhenDone);
-        for await (const event of queue.drain()) {
-          if (event.seq <= last) continue;
-          await writeEvent(stream, event);
-          last = event.seq;
-          if (event.type === "run-start") open = true;
-          if (event.type === "run-end") {
-            open = false;
-            void options.runs.whenIdle(key).then(closeWhenDone);
-          }
-        }
-      } finally {
-        clearInterval(heartbeat);
-        unsubscribe();
-        await replay.pages.return();
-      }
-    });
+    return sessionEventsResponse(context, { runs: options.runs, sessions: options.sessions, key });
   });
   return routes;
 }

@@ -7,6 +7,7 @@ import {
   StepRequestBody,
   TaskRequestBody,
 } from "../../../src/server/agent-protocol/agent-protocol-schemas.js";
+import { CreateJobBody, PauseBody } from "../../../src/server/jobs/job-schemas.js";
 import { ChatCompletionBody } from "../../../src/server/openai/chat-completion-schema.js";
 import { createOpenApiDocument } from "../../../src/server/openapi/openapi-document.js";
 import { CreateRunBody } from "../../../src/server/schemas.js";
@@ -160,6 +161,8 @@ describe("request bodies come from the schemas the routes validate with", () => 
     ["put", "/api/v1/admin/agents/{name}", ReplaceAgentBody],
     ["post", "/api/v1/admin/keys", CreateKeyBody],
     ["post", "/api/v1/admin/login-links", LoginLinkBody],
+    ["post", "/api/v1/jobs", CreateJobBody],
+    ["post", "/api/v1/admin/pause", PauseBody],
   ] as const)("%s %s is the route's own schema", (method, template, schema) => {
     expect(requestSchema(method, template)).toEqual(zodJsonSchema(schema));
   });

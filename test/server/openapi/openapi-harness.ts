@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { TenantAgents } from "../../../src/agents/tenant-agents.js";
+import { InMemoryJobStore } from "../../../src/jobs/in-memory-job-store.js";
 import type { StreamStep } from "../../../src/llm/model-step.js";
 import { EventBus } from "../../../src/runs/event-bus.js";
 import { RunManager } from "../../../src/runs/run-manager.js";
@@ -67,6 +68,7 @@ export async function createFullApp(options: FullAppOptions = {}) {
     sessions,
     artifacts,
     tasks: new InMemoryTaskStore(),
+    jobs: new InMemoryJobStore(),
     apiKeys,
     maxBodyBytes: 1024 * 1024,
     ready: () => true,
