@@ -74,4 +74,15 @@ describe("pluto serve wakes its idle job workers when a job is queued", () => {
     expect((await post(`/api/v1/jobs/${job.id}/approve`)).status).toBe("queued");
     expect(await completedWithin(job.id, since)).toBeLessThan(PICKUP_BOUND_MS);
   });
+
+  it("runs a job held by the panic switch at once on resume", async () => {
+    expect((await post("/api/v1/admin/pause")).paused).toBe(true);
+    const job = await post("/api/v1/jobs", { agent: "butler", input: "held" });
+    // The creation woke the worker; its claim found the tenant paused, so it waits its full interval.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await jsonOf(await fetch(`${server.url}/api/v1/jobs/${job.id}`))).status).toBe("queued");
+    const since = Date.now();
+    expect((await post("/api/v1/admin/resume")).paused).toBe(false);
+    expect(await completedWithin(job.id, since)).toBeLessThan(PICKUP_BOUND_MS);
+  });
 });
