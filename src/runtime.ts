@@ -8,6 +8,7 @@ import type { PlutoConfig } from "./config/pluto-config.js";
 import type { Scope } from "./core/scope.js";
 import type { JobStore } from "./jobs/job-store.js";
 import { JobWorkerPool } from "./jobs/job-worker-pool.js";
+import { WakingJobStore } from "./jobs/waking-job-store.js";
 import { createModelRegistry } from "./llm/providers.js";
 import { createStreamStep } from "./llm/stream-step.js";
 import { RunManager } from "./runs/run-manager.js";
@@ -158,7 +159,8 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     apiKeys: state.apiKeys,
     bus,
     runs,
-    jobs: state.jobs,
+    // Jobs queued through this runtime (routes, CLI) wake its idle workers at once.
+    jobs: new WakingJobStore(state.jobs, () => jobWorkers.wake()),
     jobWorkers,
     mcpPolicy,
     async close() {

@@ -67,11 +67,20 @@ export class JobWorkerPool {
     this.#reclaimTimer.unref();
   }
 
+  /**
+   * Ends the wait of every idle slot, so each asks the store for a due job now rather than after
+   * `pollIntervalMs`: called when this process queued a job (see `WakingJobStore`). A no-op when no
+   * slot is idle or the pool is stopped.
+   */
+  wake(): void {
+    for (const wake of this.#wake.splice(0)) wake();
+  }
+
   /** Claims no more jobs and resolves once every job in hand has ended. */
   async stop(): Promise<void> {
     this.#running = false;
     clearInterval(this.#reclaimTimer);
-    for (const wake of this.#wake.splice(0)) wake();
+    this.wake();
     await Promise.all(this.#slots);
   }
 
