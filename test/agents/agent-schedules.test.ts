@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ScheduleTrigger } from "../../src/agents/agent-schedule.js";
@@ -82,6 +83,19 @@ describe("spec.schedules: loading", () => {
         catchUp: "latest",
       },
     ]);
+  });
+});
+
+describe("docs/agent-format.md", () => {
+  it("its spec.schedules example loads", async () => {
+    const docs = await readFile(path.resolve(import.meta.dirname, "../../docs/agent-format.md"), "utf8");
+    const example = /### `spec.schedules`[\s\S]*?```yaml\nspec:\n {2}schedules:\n([\s\S]*?)```/.exec(
+      docs,
+    )?.[1];
+    expect(example).toBeDefined();
+    const result = await load(example ?? "");
+    expect(result.diagnostics).toEqual([]);
+    expect(result.agent?.schedules?.map((schedule) => schedule.name)).toEqual(["morning", "poll", "launch"]);
   });
 });
 
