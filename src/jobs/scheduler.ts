@@ -31,6 +31,15 @@ export interface SchedulerOptions {
   log?: (level: "info" | "warn" | "error", message: string) => void;
 }
 
+/** A fire this scheduler turned into a job. */
+export interface ScheduledFire {
+  agent: string;
+  schedule: string;
+  /** The fire time, ISO-8601 UTC with milliseconds. */
+  fireTime: string;
+  jobId: string;
+}
+
 /** Prefix of the idempotency keys of one schedule's jobs. */
 export function scheduleKeyPrefix(agent: string, schedule: string): string {
   return `schedule:${agent}:${schedule}:`;
@@ -88,8 +97,8 @@ export class Scheduler {
    * `pluto schedules`; errors of one agent are logged and leave its schedules to the next tick.
    * @returns the jobs this call created (not those another worker created first).
    */
-  async tick(): Promise<{ agent: string; schedule: string; fireTime: string; jobId: string }[]> {
-    const created: { agent: string; schedule: string; fireTime: string; jobId: string }[] = [];
+  async tick(): Promise<ScheduledFire[]> {
+    const created: ScheduledFire[] = [];
     const seen = new Set<string>();
     const agents = await this.#options.agents.list();
     for (const summary of agents) {
@@ -110,7 +119,7 @@ export class Scheduler {
     return created;
   }
 
-  async #fire(agent: string, schedule: AgentSchedule, key: string) {
+  async #fire(agent: string, schedule: AgentSchedule, key: string): Promise<ScheduledFire[]> {
     const now = this.#now();
     const last = this.#last.get(key) ?? (await this.#lastDurableFire(agent, schedule.name)) ?? now;
     const onTimeFrom = Math.max(last, now - this.#graceMs);
@@ -119,7 +128,7 @@ export class Scheduler {
       const missed = latestFireTime(schedule.trigger, onTimeFrom);
       if (missed !== undefined && missed > last) fires.push(missed);
     }
-    const created: { agent: string; schedule: string; fireTime: string; jobId: string }[] = [];
+    const created: ScheduledFire[] = [];
     for (const fire of fires) {
       const result = await this.#options.store.create(
         DEFAULT_TENANT,

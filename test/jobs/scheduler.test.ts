@@ -2,6 +2,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TenantAgents } from "../../src/agents/tenant-agents.js";
+import { FsJobStore } from "../../src/jobs/fs-job-store.js";
 import { InMemoryJobStore } from "../../src/jobs/in-memory-job-store.js";
 import type { JobStore } from "../../src/jobs/job-store.js";
 import { Scheduler, scheduleKeyPrefix } from "../../src/jobs/scheduler.js";
@@ -100,6 +101,7 @@ describe("Scheduler", () => {
     expect(await fireTimes("skip")).toEqual(["2027-01-01T11:00:00.000Z"]);
     // Everything is down from 11:00:02 to 14:30: fires of 12:00, 13:00 and 14:00 are missed.
     clock = Date.parse("2027-01-01T14:30:00Z");
+    await before.stop();
     const after = scheduler();
     await after.tick();
     expect(await fireTimes("latest")).toEqual(["2027-01-01T11:00:00.000Z", "2027-01-01T14:00:00.000Z"]);
@@ -109,6 +111,22 @@ describe("Scheduler", () => {
     await after.tick();
     expect((await fireTimes("latest")).at(-1)).toBe("2027-01-01T15:00:00.000Z");
     expect((await fireTimes("skip")).at(-1)).toBe("2027-01-01T15:00:00.000Z");
+  });
+
+  it("catch_up after a restart on the filesystem store: the last fire is read back from the job files", async () => {
+    const dataDir = path.join(sandbox.root, ".data");
+    store = new FsJobStore({ dataDir });
+    await writeSchedules(["    - name: hourly", '      cron: "0 * * * *"', "      input: x"]);
+    const before = scheduler();
+    await before.tick();
+    clock = Date.parse("2027-01-01T11:00:00.900Z");
+    await before.tick();
+    await before.stop();
+    // A new process: a new store object over the same files, a new scheduler.
+    store = new FsJobStore({ dataDir });
+    clock = Date.parse("2027-01-01T16:05:00Z");
+    expect((await scheduler().tick()).map((fire) => fire.fireTime)).toEqual(["2027-01-01T16:00:00.000Z"]);
+    expect(await fireTimes("hourly")).toEqual(["2027-01-01T11:00:00.000Z", "2027-01-01T16:00:00.000Z"]);
   });
 
   it("editing agent.yaml changes the schedules at the next tick, without a new scheduler", async () => {
