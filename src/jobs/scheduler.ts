@@ -93,8 +93,9 @@ export class Scheduler {
   }
 
   /**
-   * One pass over every schedule: creates the jobs of fires due by `now`. Exposed for tests and
-   * `pluto schedules`; errors of one agent are logged and leave its schedules to the next tick.
+   * One pass over every schedule: creates the jobs of fires due by `now` (what each timer tick runs;
+   * public so tests can drive it with their own clock). Errors of one agent are logged and leave its
+   * schedules to the next tick.
    * @returns the jobs this call created (not those another worker created first).
    */
   async tick(): Promise<ScheduledFire[]> {
@@ -105,10 +106,11 @@ export class Scheduler {
       if (!summary.valid) continue;
       try {
         const agent = await this.#options.agents.get(summary.name);
-        for (const schedule of agent.schedules ?? []) {
-          const key = `${agent.name}\0${schedule.name}`;
-          seen.add(key);
-          created.push(...(await this.#fire(agent.name, schedule, key)));
+        const schedules = agent.schedules ?? [];
+        // All marked seen first: one failing create must not make the agent's later schedules forget their last fire.
+        for (const schedule of schedules) seen.add(`${agent.name}\0${schedule.name}`);
+        for (const schedule of schedules) {
+          created.push(...(await this.#fire(agent.name, schedule, `${agent.name}\0${schedule.name}`)));
         }
       } catch (error) {
         this.#log("warn", `Schedules of agent ${summary.name}: ${errorMessage(error)}`);

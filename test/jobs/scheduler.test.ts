@@ -2,6 +2,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TenantAgents } from "../../src/agents/tenant-agents.js";
+import { PlutoError } from "../../src/core/errors.js";
 import { FsJobStore } from "../../src/jobs/fs-job-store.js";
 import { InMemoryJobStore } from "../../src/jobs/in-memory-job-store.js";
 import type { JobStore } from "../../src/jobs/job-store.js";
@@ -52,6 +53,18 @@ async function fireTimes(name: string): Promise<string[]> {
     .filter((key) => key.startsWith(prefix))
     .map((key) => key.slice(prefix.length))
     .sort();
+}
+
+/** The real in-memory store, refusing creates of schedule `first` while `failing` (as an unreachable server would). */
+class FlakyJobStore extends InMemoryJobStore {
+  failing = false;
+
+  override create(...args: Parameters<JobStore["create"]>): ReturnType<JobStore["create"]> {
+    if (this.failing && args[1].idempotencyKey?.startsWith(scheduleKeyPrefix("bot", "first"))) {
+      return Promise.reject(new PlutoError("BACKEND_UNAVAILABLE", "The job store is unreachable."));
+    }
+    return super.create(...args);
+  }
 }
 
 describe("Scheduler", () => {
@@ -161,6 +174,29 @@ describe("Scheduler", () => {
     await writeFile(path.join(sandbox.root, "bot", "agent.yaml"), header);
     clock += 10_000;
     expect(await running.tick()).toEqual([]);
+  });
+
+  it("a store outage for one schedule loses no fire of the agent's other schedules", async () => {
+    await writeSchedules([
+      "    - name: first",
+      "      every: 1s",
+      "      input: a",
+      "    - name: second",
+      "      every: 1s",
+      "      input: b",
+    ]);
+    const flaky = new FlakyJobStore();
+    store = flaky;
+    const running = scheduler();
+    await running.tick(); // 10:00:00.5, first sight of both
+    clock += 1000;
+    flaky.failing = true;
+    await running.tick(); // 10:00:01.5: `first` fails, so the agent's pass stops before `second`
+    clock += 1000;
+    flaky.failing = false;
+    await running.tick(); // 10:00:02.5
+    expect(await fireTimes("second")).toEqual(["2027-01-01T10:00:01.000Z", "2027-01-01T10:00:02.000Z"]);
+    expect(await fireTimes("first")).toEqual(["2027-01-01T10:00:01.000Z", "2027-01-01T10:00:02.000Z"]);
   });
 
   it("a fixed session id reaches the job", async () => {
