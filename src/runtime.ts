@@ -8,6 +8,7 @@ import type { PlutoConfig } from "./config/pluto-config.js";
 import type { Scope } from "./core/scope.js";
 import type { JobStore } from "./jobs/job-store.js";
 import { JobWorkerPool } from "./jobs/job-worker-pool.js";
+import { Scheduler } from "./jobs/scheduler.js";
 import { WakingJobStore } from "./jobs/waking-job-store.js";
 import { createModelRegistry } from "./llm/providers.js";
 import { createStreamStep } from "./llm/stream-step.js";
@@ -145,6 +146,11 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     concurrency: config.jobs.concurrency,
     pollIntervalMs: config.jobs.pollIntervalMs,
     leaseMs: config.jobs.leaseMs,
+    scheduler: new Scheduler({
+      store: state.jobs,
+      agents: { list: () => agents.list(), get: (name) => agents.get(name) },
+      log,
+    }),
     log,
   });
 

@@ -1,4 +1,5 @@
 import type { McpServerSpec } from "../config/mcp-server-spec.js";
+import type { AgentSchedule } from "./agent-schedule.js";
 
 /**
  * A loaded, validated agent (PAF v1, DESIGN.md "Agent format"): `agent.yaml` plus its Markdown files
@@ -110,6 +111,8 @@ export interface AgentDefinition {
     policy?: ToolPolicy;
   };
   skills: SkillInfo[];
+  /** `spec.schedules`, in file order; absent means none. */
+  schedules?: AgentSchedule[];
   memory: {
     /** When false, no memory is loaded into context and memory tools are off. @default true */
     enabled: boolean;

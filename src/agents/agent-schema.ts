@@ -2,6 +2,7 @@ import path from "node:path";
 import { z } from "zod";
 import { checkMcpServerKinds, mcpServerFields } from "../config/mcp-server-spec.js";
 import type { BuiltinToolName } from "./agent-definition.js";
+import { scheduleSchema } from "./schedule-schema.js";
 
 /**
  * The zod 4 schema of `agent.yaml`, PAF v1 (DESIGN.md, "Agent format"). Keys are snake_case as written in
@@ -341,6 +342,17 @@ export const agentFileSchema = z
           })
           .prefault({})
           .meta({ description: "Long-term memory." }),
+        schedules: z
+          .array(scheduleSchema)
+          .max(64)
+          .superRefine(
+            uniqueBy((schedule: { name?: unknown }) => schedule?.name, "name"),
+            { when: () => true },
+          )
+          .default([])
+          .meta({
+            description: "When the agent runs by itself; each fire becomes a job (docs/jobs.md). Default [].",
+          }),
       })
       .meta({ description: "What the agent runs with." }),
   })

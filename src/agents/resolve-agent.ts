@@ -6,7 +6,9 @@ import type {
   ToolPolicy,
   ToolPolicyRule,
 } from "./agent-definition.js";
+import type { AgentSchedule, ScheduleTrigger } from "./agent-schedule.js";
 import type { AgentFile } from "./agent-schema.js";
+import { parseEvery } from "./schedule-times.js";
 
 /** Options for {@link resolveAgent}. */
 export interface ResolveAgentOptions {
@@ -53,6 +55,7 @@ export function resolveAgent(options: ResolveAgentOptions): AgentDefinition {
     },
     tools: { builtins: [...spec.tools.builtin], mcpServers, policy: resolvePolicy(spec.tools.policy) },
     skills: options.skills,
+    schedules: spec.schedules.map(resolveSchedule),
     memory: { enabled: spec.memory.enabled },
   };
 }
@@ -74,4 +77,20 @@ function resolvePolicy(policy: AgentFile["spec"]["tools"]["policy"]): ToolPolicy
     return resolved;
   });
   return policy.default === undefined ? { rules } : { default: policy.default, rules };
+}
+
+function resolveSchedule(schedule: AgentFile["spec"]["schedules"][number]): AgentSchedule {
+  const trigger: ScheduleTrigger =
+    schedule.cron !== undefined
+      ? { kind: "cron", cron: schedule.cron, timezone: schedule.timezone ?? "UTC" }
+      : schedule.every !== undefined
+        ? { kind: "every", every: schedule.every, everyMs: parseEvery(schedule.every) ?? 0 }
+        : { kind: "at", at: schedule.at ?? "" };
+  return {
+    name: schedule.name,
+    trigger,
+    input: schedule.input,
+    ...(schedule.session === "new" ? {} : { sessionId: schedule.session }),
+    catchUp: schedule.catch_up,
+  };
 }

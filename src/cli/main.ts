@@ -172,6 +172,18 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
       );
     });
 
+  program
+    .command("schedules")
+    .description("agent schedules (spec.schedules; docs/jobs.md)")
+    .command("list")
+    .description("list each schedule with its next fire times")
+    .option("-a, --agent <agent>", "only this agent's schedules")
+    .option("-n, --count <n>", "next fire times shown per schedule, 1-20", "3")
+    .action(async (options: { agent?: string; count?: string }) => {
+      const { schedulesListCommand } = await import("./commands/schedules-command.js");
+      setExit(await schedulesListCommand(io, globals(), options));
+    });
+
   const jobs = program.command("jobs").description("durable jobs that workers run (docs/jobs.md)");
   const tenantOption = ["-t, --tenant <tenant>", "the jobs' tenant", "default"] as const;
   jobs

@@ -20,6 +20,11 @@ export interface JobWorkerPoolOptions {
   reclaimIntervalMs?: number;
   /** The lease owner's id. @default `<hostname>-<pid>-<8 hex digits>` */
   workerId?: string;
+  /**
+   * Runs while the pool runs (started by `start`, stopped by `stop`): the `Scheduler` that turns
+   * `spec.schedules` into jobs, so every worker process also fires schedules.
+   */
+  scheduler?: { start(): void; stop(): Promise<void> };
   /** @default Date.now */
   now?: () => number;
   log?: (level: "info" | "warn" | "error", message: string) => void;
@@ -65,6 +70,7 @@ export class JobWorkerPool {
     sweep();
     this.#reclaimTimer = setInterval(sweep, this.#options.reclaimIntervalMs ?? this.#leaseMs / 2);
     this.#reclaimTimer.unref();
+    this.#options.scheduler?.start();
   }
 
   /**
@@ -81,7 +87,7 @@ export class JobWorkerPool {
     this.#running = false;
     clearInterval(this.#reclaimTimer);
     this.wake();
-    await Promise.all(this.#slots);
+    await Promise.all([...this.#slots, this.#options.scheduler?.stop()]);
   }
 
   async #slot(): Promise<void> {

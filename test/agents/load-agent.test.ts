@@ -63,6 +63,7 @@ describe("loadAgent: valid agents", () => {
         policy: { rules: [] },
       },
       skills: [],
+      schedules: [],
       memory: { enabled: true },
     });
   });
