@@ -2,6 +2,8 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SessionEvent } from "../../src/core/events.js";
+import type { ServerMessage } from "../../src/server/websocket/websocket-protocol.js";
 import { type FakeModel, startFakeModel } from "../support/fake-model/fake-model.js";
 import { createEntityCall, writeMemoryApprovalAgent } from "../support/memory-approval-project.js";
 import { type ServeProcess, startServe, tempProject } from "../support/pluto-process.js";
@@ -122,6 +124,86 @@ describe("approvals on every protocol route of pluto serve", () => {
       });
       expect(unknown.isError).toBe(true);
       expect(text(unknown)).toContain("SESSION_NOT_FOUND");
+    });
+  });
+
+  describe("WebSocket: a decide-approval message decides and streams the continued run", () => {
+    /** Opens a socket, sends `message` and collects what comes back until a run-end or an error. */
+    const exchange = async (message: Record<string, unknown>): Promise<ServerMessage[]> => {
+      const socket = new WebSocket(`${server.url.replace(/^http/, "ws")}/api/v1/ws`);
+      const messages: ServerMessage[] = [];
+      const done = new Promise<void>((resolve, reject) => {
+        socket.addEventListener("message", (frame) => {
+          const parsed = JSON.parse(String(frame.data)) as ServerMessage;
+          messages.push(parsed);
+          if (parsed.type === "error" || (parsed.type === "event" && parsed.event.type === "run-end"))
+            resolve();
+        });
+        socket.addEventListener("error", () => reject(new Error("socket error")));
+      });
+      await new Promise((resolve) => socket.addEventListener("open", resolve, { once: true }));
+      socket.send(JSON.stringify(message));
+      await done;
+      socket.close();
+      return messages;
+    };
+    const eventsOf = (messages: ServerMessage[]): SessionEvent[] =>
+      messages.flatMap((message) => (message.type === "event" ? [message.event] : []));
+
+    it("pauses a run with the call id, runs the call once after approve, refuses a second decision", async () => {
+      fake.enqueue({ toolCalls: [createEntityCall("call_ws_cat", "Cat")] });
+      const paused = eventsOf(
+        await exchange({ type: "run", agent: "butler", input: "remember Cat", session_id: "ws-cat" }),
+      );
+      expect(paused.find((event) => event.type === "tool-approval-request")).toMatchObject({
+        toolCallId: "call_ws_cat",
+        toolName: "memory__create_entities",
+      });
+      expect(paused.at(-1)).toMatchObject({ type: "run-end", status: "awaiting-approval" });
+      expect(await stored("Cat")).toBe(0);
+
+      fake.enqueue({ text: "Saved Cat." });
+      const continued = eventsOf(
+        await exchange({
+          type: "decide-approval",
+          session_id: "ws-cat",
+          tool_call_id: "call_ws_cat",
+          decision: "approve",
+        }),
+      );
+      expect(continued.at(-1)).toMatchObject({ type: "run-end", status: "completed", output: "Saved Cat." });
+      expect(
+        continued.some((event) => event.type === "tool-result" && event.toolCallId === "call_ws_cat"),
+      ).toBe(true);
+      expect(await stored("Cat")).toBe(1);
+
+      const again = await exchange({
+        type: "decide-approval",
+        id: 9,
+        session_id: "ws-cat",
+        tool_call_id: "call_ws_cat",
+        decision: "approve",
+      });
+      expect(again).toMatchObject([{ type: "error", id: 9, error: { code: "APPROVAL_DECIDED" } }]);
+      expect(await stored("Cat")).toBe(1);
+    });
+
+    it("denies: nothing is stored and the model hears the refusal", async () => {
+      fake.enqueue({ toolCalls: [createEntityCall("call_ws_dan", "Dan")] });
+      await exchange({ type: "run", agent: "butler", input: "remember Dan", session_id: "ws-dan" });
+      fake.enqueue({ text: "Not saved." });
+      const continued = eventsOf(
+        await exchange({
+          type: "decide-approval",
+          session_id: "ws-dan",
+          tool_call_id: "call_ws_dan",
+          decision: "deny",
+          reason: "not Dan",
+        }),
+      );
+      expect(continued.at(-1)).toMatchObject({ type: "run-end", status: "completed", output: "Not saved." });
+      expect(JSON.stringify(fake.requests.at(-1)?.body)).toContain("not Dan");
+      expect(await stored("Dan")).toBe(0);
     });
   });
 });

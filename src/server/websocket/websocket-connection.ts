@@ -1,8 +1,8 @@
 import { isPlutoError, PlutoError } from "../../core/errors.js";
 import type { SessionEvent } from "../../core/events.js";
 import { assertSafeName } from "../../core/names.js";
-import { sessionKeyString } from "../../runs/event-bus.js";
-import type { RunManager } from "../../runs/run-manager.js";
+import { type SessionListener, sessionKeyString } from "../../runs/event-bus.js";
+import type { RunHandle, RunManager } from "../../runs/run-manager.js";
 import type { SessionKey, SessionStore } from "../../services/session/session-store.js";
 import { openSessionReplay } from "../streams/session-replay.js";
 import {
@@ -154,7 +154,26 @@ export class WebSocketConnection {
       case "unsubscribe":
         return this.#unsubscribe(message.session_id);
       case "run":
-        return this.#run(message);
+        return this.#follow((listener) =>
+          this.#options.runs.start({
+            tenant: this.#options.tenant,
+            agent: message.agent,
+            input: message.input,
+            ...(message.session_id === undefined ? {} : { sessionId: message.session_id }),
+            listener,
+          }),
+        );
+      case "decide-approval":
+        return this.#follow((listener) =>
+          this.#options.runs.decide({
+            tenant: this.#options.tenant,
+            sessionId: message.session_id,
+            toolCallId: message.tool_call_id,
+            approved: message.decision === "approve",
+            ...(message.reason === undefined ? {} : { reason: message.reason }),
+            listener,
+          }),
+        );
       case "abort":
         if (!this.#options.runs.abort(message.run_id, this.#options.tenant)) {
           throw new PlutoError(
@@ -221,18 +240,18 @@ export class WebSocketConnection {
     }
   }
 
-  async #run(message: Extract<ClientMessage, { type: "run" }>): Promise<void> {
+  /**
+   * Starts a run (a new one, or the continuation of a decision) through `start` and sends its events;
+   * `start` gets the listener to subscribe before the run is queued.
+   */
+  async #follow(start: (listener: SessionListener) => Promise<RunHandle>): Promise<void> {
     this.#checkRoom(undefined);
     let target: SessionStream | undefined;
     const early: SessionEvent[] = [];
-    const handle = await this.#options.runs.start({
-      tenant: this.#options.tenant,
-      agent: message.agent,
-      input: message.input,
-      ...(message.session_id === undefined ? {} : { sessionId: message.session_id }),
-      // Subscribed before the run is queued; events that arrive before `start` returns wait in `early`.
-      listener: (events) => (target === undefined ? early.push(...events) : this.#receive(target, events)),
-    });
+    // Events that arrive before `start` returns wait in `early`.
+    const handle = await start((events) =>
+      target === undefined ? early.push(...events) : this.#receive(target, events),
+    );
     if (this.#closed) {
       handle.unsubscribe();
       return;
