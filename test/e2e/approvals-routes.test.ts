@@ -206,4 +206,61 @@ describe("approvals on every protocol route of pluto serve", () => {
       expect(await stored("Dan")).toBe(0);
     });
   });
+
+  describe("OpenAI-compatible route: the completion ends naming the call id and the route that decides it", () => {
+    const complete = (session: string, input: string, stream: boolean) =>
+      fetch(`${server.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-pluto-session-id": session },
+        body: JSON.stringify({ model: "butler", messages: [{ role: "user", content: input }], stream }),
+      });
+    const decideOverHttp = (session: string, call: string, decision: string) =>
+      fetch(`${server.url}/api/v1/sessions/${session}/approvals/${call}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ decision }),
+      });
+
+    it("answers finish_reason stop and a text naming the call and the route; the named route runs it once", async () => {
+      fake.enqueue({ toolCalls: [createEntityCall("call_oa_eli", "Eli")], text: "Let me save that." });
+      const response = await complete("oa-eli", "remember Eli", false);
+      expect(response.status).toBe(200);
+      const completion = (await response.json()) as {
+        choices: { finish_reason: string; message: { content: string } }[];
+      };
+      expect(completion.choices[0]?.finish_reason).toBe("stop");
+      const content = completion.choices[0]?.message.content ?? "";
+      expect(content).toContain("call_oa_eli (memory__create_entities)");
+      expect(content).toContain("POST /api/v1/sessions/oa-eli/approvals/call_oa_eli");
+      expect(await stored("Eli")).toBe(0);
+
+      fake.enqueue({ text: "Saved Eli." });
+      const approved = await decideOverHttp("oa-eli", "call_oa_eli", "approve");
+      expect(await approved.json()).toMatchObject({ status: "completed", output: "Saved Eli." });
+      expect(await stored("Eli")).toBe(1);
+    });
+
+    it("streams the same notice as the last content chunk before finish_reason; deny runs nothing", async () => {
+      fake.enqueue({ toolCalls: [createEntityCall("call_oa_fay", "Fay")] });
+      const response = await complete("oa-fay", "remember Fay", true);
+      const chunks = (await response.text())
+        .split("\n")
+        .filter((line) => line.startsWith("data: ") && line !== "data: [DONE]")
+        .map(
+          (line) =>
+            JSON.parse(line.slice(6)) as {
+              choices: { delta: { content?: string }; finish_reason: string | null }[];
+            },
+        );
+      const text = chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("");
+      expect(text).toContain("POST /api/v1/sessions/oa-fay/approvals/call_oa_fay");
+      expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe("stop");
+      expect(await stored("Fay")).toBe(0);
+
+      fake.enqueue({ text: "Not saved." });
+      const denied = await decideOverHttp("oa-fay", "call_oa_fay", "deny");
+      expect(await denied.json()).toMatchObject({ status: "completed", output: "Not saved." });
+      expect(await stored("Fay")).toBe(0);
+    });
+  });
 });
