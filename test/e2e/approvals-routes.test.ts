@@ -6,7 +6,7 @@ import type { SessionEvent } from "../../src/core/events.js";
 import type { ServerMessage } from "../../src/server/websocket/websocket-protocol.js";
 import { type FakeModel, startFakeModel } from "../support/fake-model/fake-model.js";
 import { createEntityCall, writeMemoryApprovalAgent } from "../support/memory-approval-project.js";
-import { type ServeProcess, startServe, tempProject } from "../support/pluto-process.js";
+import { jsonOf, type ServeProcess, startServe, tempProject } from "../support/pluto-process.js";
 
 /**
  * Approvals through each protocol route of the built server (issue 8 items 2-3): the agent's policy
@@ -261,6 +261,75 @@ describe("approvals on every protocol route of pluto serve", () => {
       const denied = await decideOverHttp("oa-fay", "call_oa_fay", "deny");
       expect(await denied.json()).toMatchObject({ status: "completed", output: "Not saved." });
       expect(await stored("Fay")).toBe(0);
+    });
+  });
+
+  describe("Agent Protocol: a step whose additional_input is a decision decides", () => {
+    const apPost = async (path: string, body: unknown) => {
+      const response = await fetch(`${server.url}/ap/v1${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-pluto-agent": "butler" },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: await jsonOf(response) };
+    };
+
+    it("shows the waiting call in the step, runs it once after an approve step (oldest call without an id)", async () => {
+      const task = await apPost("/agent/tasks", { input: "remember Gil" });
+      expect(task.status).toBe(200);
+      const taskId = task.body.task_id as string;
+      fake.enqueue({ toolCalls: [createEntityCall("call_ap_gil", "Gil")] });
+      const paused = await apPost(`/agent/tasks/${taskId}/steps`, {});
+      expect(paused.body).toMatchObject({
+        is_last: false,
+        additional_output: {
+          status: "awaiting-approval",
+          approvals: [{ tool_call_id: "call_ap_gil", tool_name: "memory__create_entities" }],
+        },
+      });
+      expect(paused.body.output).toContain("call_ap_gil");
+      expect(await stored("Gil")).toBe(0);
+      const listed = await jsonOf(await fetch(`${server.url}/ap/v1/agent/tasks/${taskId}/steps`));
+      expect(listed.steps.at(-1).additional_output.approvals[0].tool_call_id).toBe("call_ap_gil");
+
+      fake.enqueue({ text: "Saved Gil." });
+      const approved = await apPost(`/agent/tasks/${taskId}/steps`, {
+        additional_input: { decision: "approve" },
+      });
+      expect(approved.status).toBe(200);
+      expect(approved.body).toMatchObject({
+        output: "Saved Gil.",
+        is_last: true,
+        additional_output: { status: "completed" },
+      });
+      expect(await stored("Gil")).toBe(1);
+
+      const again = await apPost(`/agent/tasks/${taskId}/steps`, {
+        additional_input: { decision: "approve", tool_call_id: "call_ap_gil" },
+      });
+      expect(again.status).toBe(409);
+      expect(again.body.error.code).toBe("APPROVAL_DECIDED");
+      const nothing = await apPost(`/agent/tasks/${taskId}/steps`, {
+        additional_input: { decision: "approve" },
+      });
+      expect(nothing.status).toBe(404);
+      expect(await stored("Gil")).toBe(1);
+    });
+
+    it("denies by id; a malformed decision is 400 and decides nothing", async () => {
+      const task = await apPost("/agent/tasks", { input: "remember Hoa" });
+      const taskId = task.body.task_id as string;
+      fake.enqueue({ toolCalls: [createEntityCall("call_ap_hoa", "Hoa")] });
+      await apPost(`/agent/tasks/${taskId}/steps`, {});
+      const bad = await apPost(`/agent/tasks/${taskId}/steps`, { additional_input: { decision: "maybe" } });
+      expect(bad.status).toBe(400);
+      fake.enqueue({ text: "Not saved." });
+      const denied = await apPost(`/agent/tasks/${taskId}/steps`, {
+        additional_input: { decision: "deny", tool_call_id: "call_ap_hoa", reason: "not Hoa" },
+      });
+      expect(denied.body).toMatchObject({ output: "Not saved.", additional_output: { status: "completed" } });
+      expect(JSON.stringify(fake.requests.at(-1)?.body)).toContain("not Hoa");
+      expect(await stored("Hoa")).toBe(0);
     });
   });
 });
