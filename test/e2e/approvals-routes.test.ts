@@ -1,3 +1,5 @@
+import { Role, TaskState } from "@a2a-js/sdk";
+import { ClientFactory, ClientFactoryOptions } from "@a2a-js/sdk/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
@@ -330,6 +332,86 @@ describe("approvals on every protocol route of pluto serve", () => {
       expect(denied.body).toMatchObject({ output: "Not saved.", additional_output: { status: "completed" } });
       expect(JSON.stringify(fake.requests.at(-1)?.body)).toContain("not Hoa");
       expect(await stored("Hoa")).toBe(0);
+    });
+  });
+
+  describe("A2A: the task goes input-required; a message on it decides", () => {
+    const client = () =>
+      new ClientFactory(
+        ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { preferredTransports: ["JSONRPC"] }),
+      ).createFromUrl(server.url, "/a2a/butler/.well-known/agent-card.json");
+    type Content = { $case: "text"; value: string } | { $case: "data"; value: Record<string, unknown> };
+    const send = async (content: Content, on?: { taskId: string; contextId: string }) => {
+      const task = await (await client()).sendMessage({
+        tenant: "",
+        message: {
+          messageId: crypto.randomUUID(),
+          contextId: on?.contextId ?? "",
+          taskId: on?.taskId ?? "",
+          role: Role.ROLE_USER,
+          parts: [{ content, metadata: undefined, filename: "", mediaType: "" }],
+          metadata: undefined,
+          extensions: [],
+          referenceTaskIds: [],
+        },
+        configuration: undefined,
+        metadata: undefined,
+      });
+      if (!("status" in task)) throw new Error("expected a task, got a message");
+      return task;
+    };
+    const statusText = (task: Awaited<ReturnType<typeof send>>) => {
+      const part = task.status?.message?.parts[0]?.content;
+      return part?.$case === "text" ? part.value : "";
+    };
+
+    it("pauses input-required naming the call, and the text approve runs it exactly once", async () => {
+      fake.enqueue({ toolCalls: [createEntityCall("call_a2a_ida", "Ida")] });
+      const paused = await send({ $case: "text", value: "remember Ida" });
+      expect(paused.status?.state).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
+      expect(statusText(paused)).toContain(
+        "call_a2a_ida (memory__create_entities: Writes to the knowledge graph)",
+      );
+      expect(await stored("Ida")).toBe(0);
+
+      fake.enqueue({ text: "Saved Ida." });
+      const approved = await send(
+        { $case: "text", value: "approve" },
+        { taskId: paused.id, contextId: paused.contextId },
+      );
+      expect(approved.id).toBe(paused.id);
+      expect(approved.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+      expect(JSON.stringify(approved.artifacts)).toContain("Saved Ida.");
+      expect(await stored("Ida")).toBe(1);
+    });
+
+    it("decides one of two waiting calls by a data part (still input-required), then denies the other", async () => {
+      fake.enqueue({
+        toolCalls: [createEntityCall("call_a2a_jo", "Jo"), createEntityCall("call_a2a_kim", "Kim")],
+      });
+      const paused = await send({ $case: "text", value: "remember Jo and Kim" });
+      expect(paused.status?.state).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
+      const on = { taskId: paused.id, contextId: paused.contextId };
+      const first = await send(
+        { $case: "data", value: { decision: "approve", tool_call_id: "call_a2a_kim" } },
+        on,
+      );
+      expect(first.status?.state).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
+      expect(statusText(first)).toContain("call_a2a_jo");
+      expect(statusText(first)).not.toContain("call_a2a_kim");
+      expect(await stored("Kim")).toBe(0);
+
+      fake.enqueue({ text: "Saved Kim only." });
+      const second = await send(
+        { $case: "data", value: { decision: "deny", tool_call_id: "call_a2a_jo" } },
+        on,
+      );
+      expect(second.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+      expect(await stored("Kim")).toBe(1);
+      expect(await stored("Jo")).toBe(0);
+      expect(JSON.stringify(fake.requests.at(-1)?.body)).toContain(
+        "the user refused this call of memory__create_entities",
+      );
     });
   });
 });
