@@ -130,16 +130,20 @@ describe("approvals on every protocol route of pluto serve", () => {
   });
 
   describe("WebSocket: a decide-approval message decides and streams the continued run", () => {
-    /** Opens a socket, sends `message` and collects what comes back until a run-end or an error. */
-    const exchange = async (message: Record<string, unknown>): Promise<ServerMessage[]> => {
+    const endOfRun = (message: ServerMessage) =>
+      message.type === "error" || (message.type === "event" && message.event.type === "run-end");
+    /** Opens a socket, sends `message` and collects what comes back until `until` (a run-end or an error). */
+    const exchange = async (
+      message: Record<string, unknown>,
+      until: (message: ServerMessage) => boolean = endOfRun,
+    ): Promise<ServerMessage[]> => {
       const socket = new WebSocket(`${server.url.replace(/^http/, "ws")}/api/v1/ws`);
       const messages: ServerMessage[] = [];
       const done = new Promise<void>((resolve, reject) => {
         socket.addEventListener("message", (frame) => {
           const parsed = JSON.parse(String(frame.data)) as ServerMessage;
           messages.push(parsed);
-          if (parsed.type === "error" || (parsed.type === "event" && parsed.event.type === "run-end"))
-            resolve();
+          if (until(parsed)) resolve();
         });
         socket.addEventListener("error", () => reject(new Error("socket error")));
       });
@@ -174,6 +178,11 @@ describe("approvals on every protocol route of pluto serve", () => {
         }),
       );
       expect(continued.at(-1)).toMatchObject({ type: "run-end", status: "completed", output: "Saved Cat." });
+      expect(continued[0]).toMatchObject({
+        type: "tool-approval-response",
+        toolCallId: "call_ws_cat",
+        approved: true,
+      });
       expect(
         continued.some((event) => event.type === "tool-result" && event.toolCallId === "call_ws_cat"),
       ).toBe(true);
@@ -190,9 +199,20 @@ describe("approvals on every protocol route of pluto serve", () => {
       expect(await stored("Cat")).toBe(1);
     });
 
-    it("denies: nothing is stored and the model hears the refusal", async () => {
-      fake.enqueue({ toolCalls: [createEntityCall("call_ws_dan", "Dan")] });
-      await exchange({ type: "run", agent: "butler", input: "remember Dan", session_id: "ws-dan" });
+    it("denies: nothing is stored and the model hears the refusal; a decision that leaves one waiting sends its response", async () => {
+      fake.enqueue({
+        toolCalls: [createEntityCall("call_ws_dan", "Dan"), createEntityCall("call_ws_eva", "Eva")],
+      });
+      await exchange({ type: "run", agent: "butler", input: "remember Dan and Eva", session_id: "ws-dan" });
+      const first = await exchange(
+        { type: "decide-approval", session_id: "ws-dan", tool_call_id: "call_ws_eva", decision: "deny" },
+        (message) =>
+          message.type === "error" ||
+          (message.type === "event" && message.event.type === "tool-approval-response"),
+      );
+      expect(eventsOf(first)).toMatchObject([
+        { type: "tool-approval-response", toolCallId: "call_ws_eva", approved: false },
+      ]);
       fake.enqueue({ text: "Not saved." });
       const continued = eventsOf(
         await exchange({

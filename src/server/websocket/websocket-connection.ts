@@ -4,6 +4,7 @@ import { assertSafeName } from "../../core/names.js";
 import { type SessionListener, sessionKeyString } from "../../runs/event-bus.js";
 import type { RunHandle, RunManager } from "../../runs/run-manager.js";
 import type { SessionKey, SessionStore } from "../../services/session/session-store.js";
+import { pendingApprovalList } from "../pending-approval-list.js";
 import { openSessionReplay } from "../streams/session-replay.js";
 import {
   type ClientMessage,
@@ -164,16 +165,7 @@ export class WebSocketConnection {
           }),
         );
       case "decide-approval":
-        return this.#follow((listener) =>
-          this.#options.runs.decide({
-            tenant: this.#options.tenant,
-            sessionId: message.session_id,
-            toolCallId: message.tool_call_id,
-            approved: message.decision === "approve",
-            ...(message.reason === undefined ? {} : { reason: message.reason }),
-            listener,
-          }),
-        );
+        return this.#decide(message);
       case "abort":
         if (!this.#options.runs.abort(message.run_id, this.#options.tenant)) {
           throw new PlutoError(
@@ -241,10 +233,33 @@ export class WebSocketConnection {
   }
 
   /**
-   * Starts a run (a new one, or the continuation of a decision) through `start` and sends its events;
-   * `start` gets the listener to subscribe before the run is queued.
+   * Decides a waiting tool call and follows what comes of it: the `tool-approval-response` (an event of
+   * the waiting run) and, once nothing waits any more, the continued run.
    */
-  async #follow(start: (listener: SessionListener) => Promise<RunHandle>): Promise<void> {
+  async #decide(message: Extract<ClientMessage, { type: "decide-approval" }>): Promise<void> {
+    const { runs, tenant } = this.#options;
+    const key = await runs.findSession(assertSafeName("session", message.session_id), tenant);
+    const waitingRun = key === undefined ? undefined : pendingApprovalList(await runs.touch(key))[0]?.run_id;
+    return this.#follow(
+      (listener) =>
+        runs.decide({
+          tenant,
+          sessionId: message.session_id,
+          toolCallId: message.tool_call_id,
+          approved: message.decision === "approve",
+          ...(message.reason === undefined ? {} : { reason: message.reason }),
+          listener,
+        }),
+      waitingRun,
+    );
+  }
+
+  /**
+   * Starts a run (a new one, or the continuation of a decision) through `start` and sends its events,
+   * and those of `alsoRunId` until the run ends; `start` gets the listener to subscribe before the run
+   * is queued.
+   */
+  async #follow(start: (listener: SessionListener) => Promise<RunHandle>, alsoRunId?: string): Promise<void> {
     this.#checkRoom(undefined);
     let target: SessionStream | undefined;
     const early: SessionEvent[] = [];
@@ -258,17 +273,32 @@ export class WebSocketConnection {
     }
     const stream = this.#streams.get(sessionKeyString(handle.key)) ?? this.#openStream(handle.key);
     stream.runs.add(handle.runId);
+    if (alsoRunId !== undefined) stream.runs.add(alsoRunId);
+    const ended = () => {
+      this.#runEnded(stream, handle.runId);
+      if (alsoRunId !== undefined) this.#runEnded(stream, alsoRunId);
+    };
     // One bus subscription per session is enough: keep the run's only when the stream has none yet.
     if (stream.unsubscribers.length === 0) stream.unsubscribers.push(handle.unsubscribe);
     else handle.unsubscribe();
     target = stream;
     this.#receive(stream, early);
     handle.result.then(
-      () => this.#runEnded(stream, handle.runId),
+      async (end) => {
+        // A decision that leaves others waiting starts no run and ends at once, maybe before the
+        // fan-out brings its response: send what the log gained from the log itself.
+        if (end.runId !== handle.runId) {
+          await this.#options.sessions
+            .read(handle.key)
+            .then((events) => this.#deliver(stream, events))
+            .catch((error: unknown) => this.#sendError(error, { session_id: handle.key.session }));
+        }
+        ended();
+      },
       (error: unknown) => {
         // The session log itself failed: no run-end will come, so say so and stop waiting for one.
         this.#sendError(error, { session_id: handle.key.session, run_id: handle.runId });
-        this.#runEnded(stream, handle.runId);
+        ended();
       },
     );
   }
