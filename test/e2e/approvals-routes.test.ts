@@ -338,6 +338,32 @@ describe("approvals on every protocol route of pluto serve", () => {
       expect(await stored("Gil")).toBe(1);
     });
 
+    it("answers the waiting step with the calls left while others of the step still wait", async () => {
+      const task = await apPost("/agent/tasks", { input: "remember Ivo and Lea" });
+      const taskId = task.body.task_id as string;
+      fake.enqueue({
+        toolCalls: [createEntityCall("call_ap_ivo", "Ivo"), createEntityCall("call_ap_lea", "Lea")],
+      });
+      const paused = await apPost(`/agent/tasks/${taskId}/steps`, {});
+      const first = await apPost(`/agent/tasks/${taskId}/steps`, {
+        additional_input: { decision: "approve" },
+      });
+      expect(first.body).toMatchObject({
+        step_id: paused.body.step_id,
+        is_last: false,
+        additional_output: { status: "awaiting-approval", approvals: [{ tool_call_id: "call_ap_lea" }] },
+      });
+      expect(first.body.additional_output.approvals).toHaveLength(1);
+      expect(await stored("Ivo")).toBe(0);
+      fake.enqueue({ text: "Saved Ivo only." });
+      const second = await apPost(`/agent/tasks/${taskId}/steps`, {
+        additional_input: { decision: "deny" },
+      });
+      expect(second.body).toMatchObject({ output: "Saved Ivo only.", is_last: true });
+      expect(await stored("Ivo")).toBe(1);
+      expect(await stored("Lea")).toBe(0);
+    });
+
     it("denies by id; a malformed decision is 400 and decides nothing", async () => {
       const task = await apPost("/agent/tasks", { input: "remember Hoa" });
       const taskId = task.body.task_id as string;
