@@ -124,7 +124,7 @@ describe("standard clients against pluto serve", () => {
       try {
         expect(alpha.getServerVersion()).toMatchObject({ name: "pluto-alpha" });
         const { tools } = await alpha.listTools();
-        expect(tools.map((tool) => tool.name)).toEqual(["send_message"]);
+        expect(tools.map((tool) => tool.name)).toEqual(["send_message", "decide_approval"]);
 
         fake.enqueue(
           {

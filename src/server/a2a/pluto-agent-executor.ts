@@ -6,10 +6,14 @@ import {
   type RequestContext,
 } from "@a2a-js/sdk/server";
 import { errorMessage, isPlutoError } from "../../core/errors.js";
+import type { SessionEvent } from "../../core/events.js";
 import type { Scope } from "../../core/scope.js";
 import type { RunHandle, RunManager } from "../../runs/run-manager.js";
+import { decideFromInput } from "../decision-input.js";
+import { type PendingApprovalJson, pendingApprovalList } from "../pending-approval-list.js";
 import { scopeOfCall, sessionIdForContext } from "./a2a-scope.js";
 import { type A2aTaskStore, RUN_ID_METADATA, SESSION_ID_METADATA } from "./a2a-task-store.js";
+import { messageDecision } from "./message-decision.js";
 import { messageInput } from "./message-input.js";
 import { RunEventQueue } from "./run-event-queue.js";
 import { agentMessage, RunEventTranslator, statusOf } from "./run-event-translator.js";
@@ -37,7 +41,10 @@ export interface PlutoAgentExecutorOptions {
  *   `metadata["pluto.session_id"]`; the task store records the run id, so task ↔ run is kept in
  *   Pluto's TaskStore for every turn.
  * - Run events stream as artifact chunks and end in completed / failed / canceled / input-required
- *   (`RunEventTranslator`).
+ *   (`RunEventTranslator`); input-required names the tool calls waiting for approval.
+ * - A message that is a decision (`messageDecision`: a data part `{"decision", "tool_call_id"?}` or the
+ *   text `approve` / `deny`) decides a waiting call through `RunManager.decide` instead of starting a
+ *   run, and the task follows the continued run.
  * - `cancelTask` aborts the run (`RunManager.abort`). A cancellation stored by another worker is seen
  *   by polling the task every `cancelPollMs` while the run lasts, then the run is aborted here.
  * A run that cannot start (unknown agent, a session owned by another agent, empty input) ends the
@@ -59,16 +66,42 @@ export class PlutoAgentExecutor implements AgentExecutor {
     const sessionId = sessionIdForContext(contextId);
     const queue = new RunEventQueue();
     let handle: RunHandle;
+    // Calls still waiting after this message's decision (none for an ordinary message).
+    let waiting: PendingApprovalJson[] = [];
     try {
-      handle = await this.#options.runs.start({
-        agent: scope.agent,
-        tenant: scope.tenant,
-        input: messageInput(requestContext.userMessage),
-        sessionId,
-        // A2A contexts belong to one agent's endpoint; the same context id on another agent is another session.
-        checkOwner: false,
-        listener: (events) => queue.push(events),
-      });
+      const decision = messageDecision(requestContext.userMessage);
+      const listener = (events: readonly SessionEvent[]) => queue.push(events);
+      if (decision === undefined) {
+        handle = await this.#options.runs.start({
+          agent: scope.agent,
+          tenant: scope.tenant,
+          input: messageInput(requestContext.userMessage),
+          sessionId,
+          // A2A contexts belong to one agent's endpoint; the same context id on another agent is another session.
+          checkOwner: false,
+          listener,
+        });
+      } else {
+        const key = { tenant: scope.tenant, agent: scope.agent, session: sessionId };
+        const pending = pendingApprovalList(await this.#options.runs.touch(key));
+        const toolCallId = decision.tool_call_id ?? pending[0]?.tool_call_id;
+        waiting = pending.filter((approval) => approval.tool_call_id !== toolCallId);
+        handle = await decideFromInput(
+          this.#options.runs,
+          key,
+          toolCallId === undefined ? decision : { ...decision, tool_call_id: toolCallId },
+          listener,
+        );
+        const decided = handle.runId;
+        // A decision that leaves others waiting starts no run: its result is the waiting run's end,
+        // told to the translator as this handle's so the task goes back to input-required.
+        handle.result.then(
+          (end) => {
+            if (end.runId !== decided) queue.push([{ ...end, runId: decided, seq: 0 }]);
+          },
+          () => {},
+        );
+      }
     } catch (error) {
       const reason = isPlutoError(error) ? `${error.code}: ${error.message}` : errorMessage(error);
       if (!isPlutoError(error)) this.#options.onUnexpectedError?.(error);
@@ -96,7 +129,7 @@ export class PlutoAgentExecutor implements AgentExecutor {
           metadata: { [RUN_ID_METADATA]: handle.runId, [SESSION_ID_METADATA]: sessionId },
         }),
       );
-      const translator = new RunEventTranslator({ taskId, contextId, runId: handle.runId });
+      const translator = new RunEventTranslator({ taskId, contextId, runId: handle.runId, waiting });
       while (!translator.ended) {
         const batch = await queue.next();
         if (batch === undefined) break;

@@ -10,6 +10,7 @@ import {
   type TaskStatusUpdateEvent,
 } from "@a2a-js/sdk";
 import type { RunEndEvent, RunStatus, SessionEvent } from "../../core/events.js";
+import type { PendingApprovalJson } from "../pending-approval-list.js";
 
 /** An A2A event produced from Pluto run events (the SDK's `AgentExecutionEvent` minus `task`/`message`). */
 export type A2aUpdate =
@@ -54,6 +55,20 @@ export function agentMessage(taskId: string, contextId: string, text: string): M
   };
 }
 
+/**
+ * The input-required status text: each waiting call (id, tool, the policy's reason) and how to decide
+ * it with a message on the task (docs/api-a2a.md).
+ */
+function approvalRequestText(approvals: readonly { id: string; tool: string; reason?: string }[]): string {
+  const calls = approvals
+    .map(
+      (approval) =>
+        `${approval.id} (${approval.tool}${approval.reason === undefined ? "" : `: ${approval.reason}`})`,
+    )
+    .join("; ");
+  return `Waiting for approval of tool call ${calls === "" ? "(unknown)" : calls}. Answer on this task with the text "approve" or "deny" (the oldest waiting call), or a data part {"decision": "approve" | "deny", "tool_call_id": "…"}.`;
+}
+
 /** A task status stamped now. */
 export function statusOf(state: TaskState, message?: Message): TaskStatus {
   return { state, message, timestamp: new Date().toISOString() };
@@ -73,13 +88,25 @@ export class RunEventTranslator {
   readonly #runId: string;
   #text = "";
   #chunks = 0;
-  #approval: string | undefined;
+  /** Tool calls waiting for approval, named in the input-required message. */
+  readonly #approvals: { id: string; tool: string; reason?: string }[];
   #ended = false;
 
-  constructor(options: { taskId: string; contextId: string; runId: string }) {
+  /** `waiting`: calls already waiting before this run (a decision that left others undecided). */
+  constructor(options: {
+    taskId: string;
+    contextId: string;
+    runId: string;
+    waiting?: readonly PendingApprovalJson[];
+  }) {
     this.#taskId = options.taskId;
     this.#contextId = options.contextId;
     this.#runId = options.runId;
+    this.#approvals = (options.waiting ?? []).map((approval) => ({
+      id: approval.tool_call_id,
+      tool: approval.tool_name,
+      ...(approval.reason === undefined ? {} : { reason: approval.reason }),
+    }));
   }
 
   /** True once the run's `run-end` was translated. */
@@ -106,7 +133,11 @@ export class RunEventTranslator {
         this.#text += event.text;
         pending += event.text;
       } else if (event.type === "tool-approval-request") {
-        this.#approval = event.reason ?? `The agent wants to call the tool "${event.toolName}".`;
+        this.#approvals.push({
+          id: event.toolCallId,
+          tool: event.toolName,
+          ...(event.reason === undefined ? {} : { reason: event.reason }),
+        });
       } else if (event.type === "run-end") {
         pending = "";
         updates.push(...this.#end(event));
@@ -130,11 +161,7 @@ export class RunEventTranslator {
         end.error === undefined ? "The run failed." : `${end.error.code}: ${end.error.message}`,
       );
     } else if (end.status === "awaiting-approval") {
-      message = agentMessage(
-        this.#taskId,
-        this.#contextId,
-        `${this.#approval ?? "The agent is waiting for a human decision."} Answer with a new message on this task.`,
-      );
+      message = agentMessage(this.#taskId, this.#contextId, approvalRequestText(this.#approvals));
     }
     updates.push({
       kind: "statusUpdate",

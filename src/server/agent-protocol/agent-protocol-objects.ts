@@ -1,5 +1,6 @@
 import type { RunEndEvent, SessionEvent } from "../../core/events.js";
 import type { TaskRecord } from "../../services/task/task-store.js";
+import { type PendingApprovalJson, pendingApprovalList } from "../pending-approval-list.js";
 import type { AgentProtocolTaskData, StoredArtifact } from "./agent-protocol-schemas.js";
 
 /**
@@ -41,6 +42,8 @@ export interface StepObject {
     model_steps?: number;
     cost?: number;
     error?: RunEndEvent["error"];
+    /** With status `awaiting-approval`: the calls waiting for a decision, oldest first. */
+    approvals?: PendingApprovalJson[];
   };
   artifacts: ArtifactObject[];
   is_last: boolean;
@@ -71,6 +74,8 @@ export interface SessionTurn {
   runId: string;
   input: string;
   end: RunEndEvent | undefined;
+  /** When the run ended `awaiting-approval`: the calls still waiting for a decision. */
+  approvals?: PendingApprovalJson[];
 }
 
 /** The runs of a session log in order; a run without `run-end` is still running. */
@@ -90,6 +95,9 @@ export function turnsOf(events: readonly SessionEvent[]): SessionTurn[] {
       }
     }
   }
+  const pending = pendingApprovalList(events);
+  const waiting = turns.find((turn) => turn.runId === pending[0]?.run_id);
+  if (waiting !== undefined) waiting.approvals = pending;
   return turns;
 }
 
@@ -114,7 +122,7 @@ export function stepObject(options: {
     status: end === undefined ? "running" : "completed",
     input: turn.input,
     ...(additionalInput === undefined ? {} : { additional_input: additionalInput }),
-    output: end === undefined ? null : (end.output ?? ""),
+    output: end === undefined ? null : outputOf(end, turn.approvals ?? []),
     additional_output:
       end === undefined
         ? { status: "running" }
@@ -124,10 +132,23 @@ export function stepObject(options: {
             model_steps: end.steps,
             ...(end.cost === undefined ? {} : { cost: end.cost }),
             ...(end.error === undefined ? {} : { error: end.error }),
+            ...(end.status === "awaiting-approval" ? { approvals: turn.approvals ?? [] } : {}),
           },
     artifacts: data.artifacts.filter((artifact) => artifact.step_id === turn.runId).map(artifactObject),
     is_last: end?.status === "completed",
   };
+}
+
+/**
+ * A step's output: the run's answer; when it waits for approvals, followed by a note naming the waiting
+ * calls and the step that decides them.
+ */
+function outputOf(end: RunEndEvent, approvals: readonly PendingApprovalJson[]): string {
+  const output = end.output ?? "";
+  if (end.status !== "awaiting-approval") return output;
+  const calls = approvals.map((approval) => `${approval.tool_call_id} (${approval.tool_name})`).join(", ");
+  const note = `(Waiting for approval of tool call ${calls}. Send a step with additional_input {"decision": "approve" | "deny", "tool_call_id": "…"}.)`;
+  return output === "" ? note : `${output}\n\n${note}`;
 }
 
 /** A short step name from its input: the first non-empty line, cut to 80 characters. */

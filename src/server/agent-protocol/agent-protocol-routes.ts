@@ -7,6 +7,7 @@ import type { ArtifactStore } from "../../services/artifact/artifact-store.js";
 import type { SessionKey } from "../../services/session/session-store.js";
 import type { TaskStore } from "../../services/task/task-store.js";
 import type { AppOptions } from "../app.js";
+import { decideFromInput, decisionInputOf } from "../decision-input.js";
 import { statusForCode } from "../error-status.js";
 import { readJsonBody } from "../request-body.js";
 import { identityOf } from "../request-identity.js";
@@ -116,15 +117,25 @@ export function agentProtocolRoutes(options: AgentProtocolOptions): Hono {
     const taskId = context.req.param("task_id");
     const task = await loadTask(options.tasks, tenant, taskId);
     const body = await readJsonBody(context, StepRequestBody, { optional: true });
-    const input = await stepInput(task, tenant, body.input ?? undefined);
-    const handle = await options.runs.start({
-      agent: task.record.agent,
-      input,
-      sessionId: task.record.session,
-      tenant,
-      // The session id is the task's own unique id: no other agent can hold it.
-      checkOwner: false,
-    });
+    const decision = decisionInputOf(body.additional_input, "additional_input");
+    if (decision !== undefined && body.input != null && body.input.trim() !== "") {
+      throw new PlutoError(
+        "BAD_REQUEST",
+        "A step that decides a tool approval (additional_input.decision) takes no input: send the decision and the message as two steps.",
+      );
+    }
+    const input = decision === undefined ? await stepInput(task, tenant, body.input ?? undefined) : "";
+    const handle =
+      decision === undefined
+        ? await options.runs.start({
+            agent: task.record.agent,
+            input,
+            sessionId: task.record.session,
+            tenant,
+            // The session id is the task's own unique id: no other agent can hold it.
+            checkOwner: false,
+          })
+        : await decideFromInput(options.runs, sessionKeyOf(task, tenant), decision);
     const additionalInput = body.additional_input ?? undefined;
     if (additionalInput !== undefined) {
       await updateTaskData({
@@ -139,7 +150,13 @@ export function agentProtocolRoutes(options: AgentProtocolOptions): Hono {
     }
     const end = await handle.result;
     const updated = await recordAgentArtifacts(tenant, task, handle.runId);
-    const turn: SessionTurn = { runId: handle.runId, input, end };
+    // A decision that leaves other calls waiting starts no run: the step shown is the waiting one.
+    const logged = end.status === "awaiting-approval" ? turnsOf(await sessionEvents(task, tenant)) : [];
+    const turn: SessionTurn = logged.find((candidate) => candidate.runId === end.runId) ?? {
+      runId: handle.runId,
+      input,
+      end,
+    };
     return context.json(stepObject({ task: updated.record, data: updated.data, turn }));
   });
 

@@ -4,6 +4,7 @@ import { DEFAULT_TENANT } from "../../core/scope.js";
 import type { RunManager } from "../../runs/run-manager.js";
 import type { ArtifactStore } from "../../services/artifact/artifact-store.js";
 import { registerArtifactResources } from "./artifact-resources.js";
+import { registerDecideApprovalTool } from "./decide-approval-tool.js";
 import { registerSendMessageTool } from "./send-message-tool.js";
 
 /** Version of the MCP interface Pluto's agent servers offer (reported as `serverInfo.version`). */
@@ -21,8 +22,8 @@ export interface AgentMcpServerOptions {
 
 /**
  * An MCP server (MCP SDK `McpServer`) for one agent: `serverInfo.name` is `pluto-<agent>`, the
- * instructions are the agent's description, the one tool is `send_message` (see
- * `send-message-tool.ts`), and the agent's artifacts are resources (see `artifact-resources.ts`).
+ * instructions are the agent's description, the tools are `send_message` (see
+ * `send-message-tool.ts`) and `decide_approval` (see `decide-approval-tool.ts`), and the agent's artifacts are resources (see `artifact-resources.ts`).
  * Cheap to build: the routes make one per HTTP request.
  */
 export function createAgentMcpServer(options: AgentMcpServerOptions): McpServer {
@@ -36,6 +37,7 @@ export function createAgentMcpServer(options: AgentMcpServerOptions): McpServer 
     },
   );
   registerSendMessageTool(server, { agent, runs: options.runs, tenant });
+  registerDecideApprovalTool(server, { agent, runs: options.runs, tenant });
   if (artifacts !== undefined) {
     registerArtifactResources(server, { scope: { tenant, agent: agent.name }, artifacts });
   }

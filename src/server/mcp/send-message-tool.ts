@@ -2,10 +2,10 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { AgentDefinition } from "../../agents/agent-definition.js";
-import { errorMessage, isPlutoError } from "../../core/errors.js";
 import type { RunEndEvent, SessionEvent } from "../../core/events.js";
 import type { RunManager } from "../../runs/run-manager.js";
 import { MAX_INPUT_CHARS } from "../schemas.js";
+import { refusedToolResult, runOutputSchema, runToolResult } from "./run-tool-result.js";
 
 /** The tool's name on every agent's MCP server. */
 export const SEND_MESSAGE_TOOL = "send_message";
@@ -20,35 +20,13 @@ const inputSchema = {
     .describe("Continue this conversation: the session_id of an earlier result. Omit to start a new one."),
 };
 
-const outputSchema = {
-  session_id: z.string().describe("Pass this back as session_id to continue the conversation."),
-  run_id: z.string(),
-  status: z.enum(["completed", "failed", "aborted", "awaiting-approval"]),
-  usage: z.object({ input_tokens: z.number(), output_tokens: z.number(), total_tokens: z.number() }),
-  error: z.object({ code: z.string(), message: z.string() }).optional(),
-};
-
-/** The structured part of a `send_message` result. */
-function structured(runId: string, sessionId: string, end: RunEndEvent) {
-  return {
-    session_id: sessionId,
-    run_id: runId,
-    status: end.status,
-    usage: {
-      input_tokens: end.usage.inputTokens,
-      output_tokens: end.usage.outputTokens,
-      total_tokens: end.usage.totalTokens,
-    },
-    ...(end.error === undefined ? {} : { error: end.error }),
-  };
-}
-
 /**
  * Registers `send_message { message, session_id? }` on `server`: runs `agent` on the message (in that
  * session, or a new one) and answers its final text, with `structuredContent`
  * `{ session_id, run_id, status, usage, error? }`. A failed or aborted run, or a refused start (bad
  * session id, a session of another agent), is an `isError` result whose text names the Pluto error code.
- * A run waiting for a tool approval is not an error: its text says so and `status` is `awaiting-approval`.
+ * A run waiting for a tool approval is not an error: `status` is `awaiting-approval`, `approvals` lists
+ * the pending calls and the text names their ids and `decide_approval` (see `run-tool-result.ts`).
  * When the client sends a `progressToken`, each chunk of the answer is sent as `notifications/progress`
  * (`progress` counts chunks, `message` is the chunk). The run is not aborted when the client goes away:
  * it finishes and stays in the session.
@@ -64,7 +42,7 @@ export function registerSendMessageTool(
       title: `Message ${agent.name}`,
       description: `Send a message to the Pluto agent "${agent.name}"${agent.description === "" ? "" : ` (${agent.description})`} and get its answer. Pass the session_id of an earlier result to continue that conversation.`,
       inputSchema,
-      outputSchema,
+      outputSchema: runOutputSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     },
     async (args, extra): Promise<CallToolResult> => {
@@ -106,28 +84,9 @@ export function registerSendMessageTool(
           handle.unsubscribe();
         }
         await notifications;
-        const structuredContent = structured(handle.runId, handle.key.session, end);
-        if (end.status === "completed") {
-          return { content: [{ type: "text", text: end.output ?? "" }], structuredContent };
-        }
-        if (end.status === "awaiting-approval") {
-          const note = `(The run is waiting for a human to approve a tool call; answer it in Pluto, then call ${SEND_MESSAGE_TOOL} again with session_id ${handle.key.session}.)`;
-          const text = end.output === undefined ? note : `${end.output}\n\n${note}`;
-          return { content: [{ type: "text", text }], structuredContent };
-        }
-        const error = end.error ?? { code: "INTERNAL", message: `The run ended with status ${end.status}.` };
-        return {
-          content: [
-            { type: "text", text: `The agent's run ${end.status} (${error.code}): ${error.message}` },
-          ],
-          structuredContent,
-          isError: true,
-        };
+        return await runToolResult(runs, handle, end);
       } catch (error) {
-        const text = isPlutoError(error)
-          ? `${error.code}: ${error.message}`
-          : `INTERNAL: the run could not be recorded (${errorMessage(error)}).`;
-        return { content: [{ type: "text", text }], isError: true };
+        return refusedToolResult(error);
       }
     },
   );

@@ -1,9 +1,10 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { isPlutoError } from "../../core/errors.js";
-import type { FinishReason, RunEndEvent } from "../../core/events.js";
+import type { FinishReason, RunEndEvent, ToolApprovalRequestEvent } from "../../core/events.js";
 import type { RunHandle } from "../../runs/run-manager.js";
 import type { EventQueue } from "../sse.js";
+import { approvalNotice } from "./approval-notice.js";
 import { type CompletionIdentity, chatCompletionChunk, chatFinishReason } from "./chat-completion-objects.js";
 import { openAiErrorBody, openAiErrorFor, statusForEventCode } from "./openai-error.js";
 
@@ -57,6 +58,7 @@ export function streamChatCompletion(context: Context, options: ChatStreamOption
         });
         let textStep: number | undefined;
         let lastFinish: FinishReason | undefined;
+        const requests: ToolApprovalRequestEvent[] = [];
         for await (const event of queue.drain()) {
           if (event.runId !== handle.runId) continue;
           if (event.type === "text-delta" && event.text !== "") {
@@ -72,12 +74,22 @@ export function streamChatCompletion(context: Context, options: ChatStreamOption
             });
           } else if (event.type === "step-end") {
             lastFinish = event.finishReason;
+          } else if (event.type === "tool-approval-request") {
+            requests.push(event);
           } else if (event.type === "run-end") {
             end = event;
             break;
           }
         }
         if (stream.aborted) return;
+        if (end?.status === "awaiting-approval") {
+          const notice = `${textStep === undefined ? "" : "\n\n"}${approvalNotice(handle.key.session, requests)}`;
+          await stream.writeSSE({
+            data: data(
+              chatCompletionChunk(identity, { delta: { content: notice }, withUsageField: includeUsage }),
+            ),
+          });
+        }
         if (end !== undefined && (end.status === "completed" || end.status === "awaiting-approval")) {
           await stream.writeSSE({
             data: data(

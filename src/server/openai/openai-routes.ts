@@ -1,12 +1,13 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { isPlutoError, PlutoError } from "../../core/errors.js";
-import type { FinishReason, SessionEvent } from "../../core/events.js";
+import type { FinishReason, SessionEvent, ToolApprovalRequestEvent } from "../../core/events.js";
 import { assertSafeName } from "../../core/names.js";
 import type { AppOptions } from "../app.js";
 import { readJsonBody } from "../request-body.js";
 import { identityOf } from "../request-identity.js";
 import { EventQueue } from "../sse.js";
+import { approvalNotice } from "./approval-notice.js";
 import { type CompletionIdentity, chatCompletion, chatFinishReason } from "./chat-completion-objects.js";
 import { ChatCompletionBody, runInputFromMessages } from "./chat-completion-schema.js";
 import { streamChatCompletion } from "./chat-completion-stream.js";
@@ -109,11 +110,12 @@ export function openaiRoutes(options: OpenAiRoutesOptions): Hono {
     }
 
     // The listener may see events before `start` returns the run id, so keep step ends and filter later.
-    const stepEnds: SessionEvent[] = [];
+    const kept: SessionEvent[] = [];
     const handle = await options.runs.start({
       ...start,
       listener: (events) => {
-        for (const event of events) if (event.type === "step-end") stepEnds.push(event);
+        for (const event of events)
+          if (event.type === "step-end" || event.type === "tool-approval-request") kept.push(event);
       },
     });
     context.header("x-pluto-run-id", handle.runId);
@@ -123,12 +125,20 @@ export function openaiRoutes(options: OpenAiRoutesOptions): Hono {
       const identity: CompletionIdentity = { id: `chatcmpl-${handle.runId}`, created, model: body.model };
       if (end.status === "completed" || end.status === "awaiting-approval") {
         let lastFinish: FinishReason | undefined;
-        for (const event of stepEnds) {
-          if (event.type === "step-end" && event.runId === handle.runId) lastFinish = event.finishReason;
+        const requests: ToolApprovalRequestEvent[] = [];
+        for (const event of kept) {
+          if (event.runId !== handle.runId) continue;
+          if (event.type === "step-end") lastFinish = event.finishReason;
+          if (event.type === "tool-approval-request") requests.push(event);
         }
+        const output = end.output ?? "";
+        const notice = approvalNotice(handle.key.session, requests);
         return context.json(
           chatCompletion(identity, {
-            content: end.output ?? "",
+            content:
+              end.status === "awaiting-approval"
+                ? `${output}${output === "" ? "" : "\n\n"}${notice}`
+                : output,
             finishReason: chatFinishReason(lastFinish),
             usage: end.usage,
           }),

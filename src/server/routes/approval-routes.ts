@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { PlutoError } from "../../core/errors.js";
-import { sessionApprovals } from "../../executor/pending-approvals.js";
 import type { AppOptions } from "../app.js";
+import { pendingApprovalList } from "../pending-approval-list.js";
 import { readJsonBody } from "../request-body.js";
 import { identityOf } from "../request-identity.js";
 import { DecideApprovalBody } from "../schemas.js";
@@ -20,17 +20,7 @@ export function approvalRoutes(options: AppOptions): Hono {
     const sessionId = context.req.param("session");
     const key = await options.runs.findSession(sessionId, identityOf(context).tenant);
     if (key === undefined) throw sessionNotFound(sessionId);
-    const state = sessionApprovals(await options.sessions.read(key));
-    const approvals = state.entries
-      .filter((entry) => entry.response === undefined)
-      .map(({ request }) => ({
-        tool_call_id: request.toolCallId,
-        tool_name: request.toolName,
-        input: request.input,
-        ...(request.reason === undefined ? {} : { reason: request.reason }),
-        run_id: request.runId,
-        requested_at: request.time,
-      }));
+    const approvals = pendingApprovalList(await options.sessions.read(key));
     return context.json({ session_id: key.session, agent: key.agent, approvals });
   });
 

@@ -1,9 +1,10 @@
 import { isPlutoError, PlutoError } from "../../core/errors.js";
 import type { SessionEvent } from "../../core/events.js";
 import { assertSafeName } from "../../core/names.js";
-import { sessionKeyString } from "../../runs/event-bus.js";
-import type { RunManager } from "../../runs/run-manager.js";
+import { type SessionListener, sessionKeyString } from "../../runs/event-bus.js";
+import type { RunHandle, RunManager } from "../../runs/run-manager.js";
 import type { SessionKey, SessionStore } from "../../services/session/session-store.js";
+import { pendingApprovalList } from "../pending-approval-list.js";
 import { openSessionReplay } from "../streams/session-replay.js";
 import {
   type ClientMessage,
@@ -154,7 +155,17 @@ export class WebSocketConnection {
       case "unsubscribe":
         return this.#unsubscribe(message.session_id);
       case "run":
-        return this.#run(message);
+        return this.#follow((listener) =>
+          this.#options.runs.start({
+            tenant: this.#options.tenant,
+            agent: message.agent,
+            input: message.input,
+            ...(message.session_id === undefined ? {} : { sessionId: message.session_id }),
+            listener,
+          }),
+        );
+      case "decide-approval":
+        return this.#decide(message);
       case "abort":
         if (!this.#options.runs.abort(message.run_id, this.#options.tenant)) {
           throw new PlutoError(
@@ -221,35 +232,73 @@ export class WebSocketConnection {
     }
   }
 
-  async #run(message: Extract<ClientMessage, { type: "run" }>): Promise<void> {
+  /**
+   * Decides a waiting tool call and follows what comes of it: the `tool-approval-response` (an event of
+   * the waiting run) and, once nothing waits any more, the continued run.
+   */
+  async #decide(message: Extract<ClientMessage, { type: "decide-approval" }>): Promise<void> {
+    const { runs, tenant } = this.#options;
+    const key = await runs.findSession(assertSafeName("session", message.session_id), tenant);
+    const waitingRun = key === undefined ? undefined : pendingApprovalList(await runs.touch(key))[0]?.run_id;
+    return this.#follow(
+      (listener) =>
+        runs.decide({
+          tenant,
+          sessionId: message.session_id,
+          toolCallId: message.tool_call_id,
+          approved: message.decision === "approve",
+          ...(message.reason === undefined ? {} : { reason: message.reason }),
+          listener,
+        }),
+      waitingRun,
+    );
+  }
+
+  /**
+   * Starts a run (a new one, or the continuation of a decision) through `start` and sends its events,
+   * and those of `alsoRunId` until the run ends; `start` gets the listener to subscribe before the run
+   * is queued.
+   */
+  async #follow(start: (listener: SessionListener) => Promise<RunHandle>, alsoRunId?: string): Promise<void> {
     this.#checkRoom(undefined);
     let target: SessionStream | undefined;
     const early: SessionEvent[] = [];
-    const handle = await this.#options.runs.start({
-      tenant: this.#options.tenant,
-      agent: message.agent,
-      input: message.input,
-      ...(message.session_id === undefined ? {} : { sessionId: message.session_id }),
-      // Subscribed before the run is queued; events that arrive before `start` returns wait in `early`.
-      listener: (events) => (target === undefined ? early.push(...events) : this.#receive(target, events)),
-    });
+    // Events that arrive before `start` returns wait in `early`.
+    const handle = await start((events) =>
+      target === undefined ? early.push(...events) : this.#receive(target, events),
+    );
     if (this.#closed) {
       handle.unsubscribe();
       return;
     }
     const stream = this.#streams.get(sessionKeyString(handle.key)) ?? this.#openStream(handle.key);
     stream.runs.add(handle.runId);
+    if (alsoRunId !== undefined) stream.runs.add(alsoRunId);
+    const ended = () => {
+      this.#runEnded(stream, handle.runId);
+      if (alsoRunId !== undefined) this.#runEnded(stream, alsoRunId);
+    };
     // One bus subscription per session is enough: keep the run's only when the stream has none yet.
     if (stream.unsubscribers.length === 0) stream.unsubscribers.push(handle.unsubscribe);
     else handle.unsubscribe();
     target = stream;
     this.#receive(stream, early);
     handle.result.then(
-      () => this.#runEnded(stream, handle.runId),
+      async (end) => {
+        // A decision that leaves others waiting starts no run and ends at once, maybe before the
+        // fan-out brings its response: send what the log gained from the log itself.
+        if (end.runId !== handle.runId) {
+          await this.#options.sessions
+            .read(handle.key)
+            .then((events) => this.#deliver(stream, events))
+            .catch((error: unknown) => this.#sendError(error, { session_id: handle.key.session }));
+        }
+        ended();
+      },
       (error: unknown) => {
         // The session log itself failed: no run-end will come, so say so and stop waiting for one.
         this.#sendError(error, { session_id: handle.key.session, run_id: handle.runId });
-        this.#runEnded(stream, handle.runId);
+        ended();
       },
     );
   }

@@ -4,7 +4,7 @@ import type { SessionEvent } from "../../core/events.js";
 
 /**
  * Pluto's WebSocket protocol (docs/websocket.md): JSON text frames, one message per frame. Clients send
- * `subscribe`, `unsubscribe`, `run` and `abort`; the server sends `event` (one session event, the same
+ * `subscribe`, `unsubscribe`, `run`, `abort` and `decide-approval`; the server sends `event` (one session event, the same
  * objects SSE carries) and `error`.
  */
 
@@ -44,17 +44,31 @@ export const AbortMessage = z.object({
   run_id: Name,
 });
 
+/**
+ * `decide-approval`: decide one tool call waiting for approval in `session_id` (docs/approvals.md), like
+ * `POST /api/v1/sessions/{session}/approvals/{tool_call_id}`; the continued run's events follow.
+ */
+export const DecideApprovalMessage = z.object({
+  type: z.literal("decide-approval"),
+  id: MessageId,
+  session_id: Name,
+  tool_call_id: Name,
+  decision: z.enum(["approve", "deny"]),
+  reason: z.string().min(1).max(1000).optional(),
+});
+
 /** Any message a client may send. */
 export const ClientMessage = z.discriminatedUnion("type", [
   SubscribeMessage,
   UnsubscribeMessage,
   RunMessage,
   AbortMessage,
+  DecideApprovalMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
 /** The client message types, for error messages and docs. */
-export const CLIENT_MESSAGE_TYPES = ["subscribe", "unsubscribe", "run", "abort"] as const;
+export const CLIENT_MESSAGE_TYPES = ["subscribe", "unsubscribe", "run", "abort", "decide-approval"] as const;
 
 /** `event`: one session event (with its `seq`), as stored in the session log. */
 export interface EventMessage {

@@ -127,7 +127,7 @@ describe("run events → A2A updates", () => {
       TaskState.TASK_STATE_INPUT_REQUIRED,
     );
     const text = status?.kind === "statusUpdate" ? status.data.status?.message?.parts[0]?.content : undefined;
-    expect(text?.$case === "text" && text.value).toContain('"shell"');
+    expect(text?.$case === "text" && text.value).toContain("c1 (shell)");
     expect(translator.ended).toBe(true);
     expect(translator.translate([end("completed")])).toEqual([]);
 

@@ -50,8 +50,8 @@ describe("each agent as an MCP server over Streamable HTTP", () => {
     expect(client.getInstructions()).toBe("Answers questions about the weather.");
     expect(client.getServerCapabilities()).toMatchObject({ tools: {}, resources: {} });
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name)).toEqual(["send_message"]);
-    const tool = tools[0]!;
+    expect(tools.map((tool) => tool.name)).toEqual(["send_message", "decide_approval"]);
+    const tool = tools.find((candidate) => candidate.name === "send_message")!;
     expect(tool.description).toContain("Answers questions about the weather.");
     expect(tool.inputSchema).toMatchObject({
       type: "object",

@@ -59,7 +59,10 @@ describe("pluto serve with the openai client and the MCP SDK client", () => {
     const client = new Client({ name: "e2e", version: "0.0.0" });
     await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp/demo`)));
     try {
-      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(["send_message"]);
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual([
+        "send_message",
+        "decide_approval",
+      ]);
       fake.enqueue({ text: "mcp answer" });
       const result = (await client.callTool({
         name: "send_message",
