@@ -14,6 +14,7 @@ import { createModelRegistry } from "./llm/providers.js";
 import { createStreamStep } from "./llm/stream-step.js";
 import { RunManager } from "./runs/run-manager.js";
 import { buildState } from "./runtime/build-state.js";
+import type { RuntimeLog } from "./runtime/runtime-log.js";
 import type { AgentStore } from "./services/agents/agent-store.js";
 import type { ArtifactStore } from "./services/artifact/artifact-store.js";
 import type { ApiKeyStore } from "./services/auth/api-key-store.js";
@@ -29,8 +30,7 @@ const PLUTO_VERSION = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
 ).version;
 
-/** Where runtime diagnostics go (stderr in the CLI). */
-export type RuntimeLog = (level: "info" | "warn" | "error", message: string) => void;
+export type { RuntimeLog } from "./runtime/runtime-log.js";
 
 /** Options for {@link createRuntime}. */
 export interface RuntimeOptions {

@@ -9,7 +9,6 @@ import { FsJobStore } from "../jobs/fs-job-store.js";
 import { InMemoryJobStore } from "../jobs/in-memory-job-store.js";
 import type { JobStore } from "../jobs/job-store.js";
 import { EventBus } from "../runs/event-bus.js";
-import type { RuntimeLog } from "../runtime.js";
 import type { AgentStore } from "../services/agents/agent-store.js";
 import type { ArtifactStore } from "../services/artifact/artifact-store.js";
 import { FsArtifactStore } from "../services/artifact/fs-artifact-store.js";
@@ -28,6 +27,7 @@ import type { SessionStore } from "../services/session/session-store.js";
 import { FsTaskStore } from "../services/task/fs-task-store.js";
 import { InMemoryTaskStore } from "../services/task/in-memory-task-store.js";
 import type { TaskStore } from "../services/task/task-store.js";
+import type { RuntimeLog } from "./runtime-log.js";
 
 /** The state services of one process, built from `pluto.yaml`'s `services` section. */
 export interface State {

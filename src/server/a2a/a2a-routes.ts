@@ -7,7 +7,7 @@ import { PlutoError } from "../../core/errors.js";
 import { assertSafeName } from "../../core/names.js";
 import type { Scope } from "../../core/scope.js";
 import type { TaskStore } from "../../services/task/task-store.js";
-import type { AppOptions } from "../app.js";
+import type { AppOptions } from "../app-options.js";
 import { requestOrigin } from "../login/request-origin.js";
 import { identityOf } from "../request-identity.js";
 import { A2aTaskStore } from "./a2a-task-store.js";

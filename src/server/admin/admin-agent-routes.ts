@@ -7,7 +7,7 @@ import { PlutoError } from "../../core/errors.js";
 import { assertSafeName } from "../../core/names.js";
 import type { AgentStore } from "../../services/agents/agent-store.js";
 import type { McpServerPolicy } from "../../tools/mcp/mcp-server-policy.js";
-import type { AppOptions } from "../app.js";
+import type { AppOptions } from "../app-options.js";
 import { readJsonBody } from "../request-body.js";
 import { identityOf } from "../request-identity.js";
 import { readAgentFiles } from "./agent-files.js";

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { AppOptions } from "../app.js";
+import type { AppOptions } from "../app-options.js";
 import { jobAdminRoutes } from "../jobs/job-admin-routes.js";
 import type { AppEnv } from "../request-identity.js";
 import { adminAgentRoutes } from "./admin-agent-routes.js";

@@ -6,7 +6,7 @@ import type { Scope } from "../../core/scope.js";
 import type { ArtifactStore } from "../../services/artifact/artifact-store.js";
 import type { SessionKey } from "../../services/session/session-store.js";
 import type { TaskStore } from "../../services/task/task-store.js";
-import type { AppOptions } from "../app.js";
+import type { AppOptions } from "../app-options.js";
 import { decideFromInput, decisionInputOf } from "../decision-input.js";
 import { statusForCode } from "../error-status.js";
 import { readJsonBody } from "../request-body.js";

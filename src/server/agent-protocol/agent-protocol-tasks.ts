@@ -1,6 +1,6 @@
 import { isPlutoError, PlutoError } from "../../core/errors.js";
 import type { TaskRecord, TaskStore } from "../../services/task/task-store.js";
-import type { AppOptions } from "../app.js";
+import type { AppOptions } from "../app-options.js";
 import { AgentProtocolTaskData } from "./agent-protocol-schemas.js";
 
 /** The protocol name of Agent Protocol tasks in the `TaskStore`. */

@@ -4,7 +4,7 @@ import { isTerminalJobStatus, type Job } from "../../jobs/job.js";
 import { jobNotFound } from "../../jobs/job-input.js";
 import { jobSessionId } from "../../jobs/job-runs.js";
 import type { JobStore } from "../../jobs/job-store.js";
-import type { AppOptions } from "../app.js";
+import type { AppOptions } from "../app-options.js";
 import { readJsonBody } from "../request-body.js";
 import { type AppEnv, identityOf } from "../request-identity.js";
 import { sessionEventsResponse } from "../streams/session-events-response.js";

@@ -3,7 +3,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { PlutoError } from "../../core/errors.js";
 import { assertSafeName } from "../../core/names.js";
-import type { AppOptions } from "../app.js";
+import type { AppOptions } from "../app-options.js";
 import { tokenUnlessAuthenticated } from "../openai/token-unless-authenticated.js";
 import { identityOf } from "../request-identity.js";
 import { createAgentMcpServer } from "./agent-mcp-server.js";

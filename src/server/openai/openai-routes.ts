@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { isPlutoError, PlutoError } from "../../core/errors.js";
 import type { FinishReason, SessionEvent, ToolApprovalRequestEvent } from "../../core/events.js";
 import { assertSafeName } from "../../core/names.js";
-import type { AppOptions } from "../app.js";
+import type { AppOptions } from "../app-options.js";
 import { readJsonBody } from "../request-body.js";
 import { identityOf } from "../request-identity.js";
 import { EventQueue } from "../sse.js";

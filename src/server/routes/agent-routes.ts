@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { assertSafeName } from "../../core/names.js";
-import type { AppOptions } from "../app.js";
+import type { AppOptions } from "../app-options.js";
 import { identityOf } from "../request-identity.js";
 
 /** `GET /agents` and `GET /agents/{agent}`. */

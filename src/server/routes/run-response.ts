@@ -4,7 +4,7 @@ import { isPlutoError } from "../../core/errors.js";
 import type { RunEndEvent } from "../../core/events.js";
 import type { SessionListener } from "../../runs/event-bus.js";
 import type { RunHandle } from "../../runs/run-manager.js";
-import type { AppOptions } from "../app.js";
+import type { AppOptions } from "../app-options.js";
 import { EventQueue, writeEvent } from "../sse.js";
 
 /** JSON answer of a finished run. */

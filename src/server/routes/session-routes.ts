@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { PlutoError } from "../../core/errors.js";
-import type { AppOptions } from "../app.js";
+import type { AppOptions } from "../app-options.js";
 import { identityOf } from "../request-identity.js";
 import { sessionEventsResponse } from "../streams/session-events-response.js";
 
