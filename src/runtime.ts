@@ -148,7 +148,11 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     leaseMs: config.jobs.leaseMs,
     scheduler: new Scheduler({
       store: state.jobs,
-      agents: { list: () => agents.list(), get: (name) => agents.get(name) },
+      agents: {
+        list: () => agents.list(),
+        get: (name) => agents.get(name),
+        scheduled: () => agents.scheduledAgentNames(),
+      },
       log,
     }),
     log,

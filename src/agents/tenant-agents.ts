@@ -4,6 +4,7 @@ import { DEFAULT_TENANT } from "../core/scope.js";
 import { AgentCache } from "./agent-cache.js";
 import { AgentCatalog, type AgentListOptions, type AgentPage, type AgentSummary } from "./agent-catalog.js";
 import type { AgentDefinition } from "./agent-definition.js";
+import { ScheduleIndex } from "./schedule-index.js";
 
 /**
  * Keeps local agents folders in step with a shared store of definitions (PostgreSQL in complex mode; the
@@ -63,6 +64,7 @@ export class TenantAgents {
   readonly cache: AgentCache;
   readonly #options: TenantAgentsOptions;
   readonly #catalogs = new Map<string, AgentCatalog>();
+  #scheduleIndex: ScheduleIndex | undefined;
 
   constructor(options: TenantAgentsOptions) {
     this.#options = options;
@@ -145,6 +147,16 @@ export class TenantAgents {
       for (const agent of await source.sync(tenant)) catalog.invalidate(agent);
     }
     return options === undefined ? catalog.list() : catalog.list(options);
+  }
+
+  /**
+   * Names of the default tenant's agents that may have `spec.schedules` (a superset: see `ScheduleIndex`),
+   * found without loading the others, so the scheduler leaves the agent cache to the runs.
+   */
+  async scheduledAgentNames(): Promise<string[]> {
+    const names = (await this.list(DEFAULT_TENANT)).map((summary) => summary.name);
+    this.#scheduleIndex ??= new ScheduleIndex(this.directoryOf(DEFAULT_TENANT));
+    return this.#scheduleIndex.candidates(names);
   }
 
   /**

@@ -11,6 +11,12 @@ export interface ScheduleAgents {
   list(): Promise<readonly { name: string; valid: boolean }[]>;
   /** The agent as its files say now (the catalog reloads changed files). */
   get(name: string): Promise<AgentDefinition>;
+  /**
+   * Names of the agents that may have schedules (a superset), found without loading every agent. When
+   * given, ticks load only these, and they are looked up again every `discoverMs`; without it every tick
+   * loads every agent `list` names (fine for small folders and tests).
+   */
+  scheduled?(): Promise<readonly string[]>;
 }
 
 /** Options of {@link Scheduler}. */
@@ -24,6 +30,12 @@ export interface SchedulerOptions {
    * worker ran) and follow the schedule's `catch_up`. @default max(10000, 3 × tickMs)
    */
   graceMs?: number;
+  /**
+   * With `agents.scheduled`: how often, in ms, the agents that may have schedules are looked up again (an
+   * agent that gains its first schedule fires within this time; edits to one that has schedules apply at
+   * the next tick). @default 5000
+   */
+  discoverMs?: number;
   /** Jobs of the store scanned (newest first) for a schedule's last fire when a process first sees it. @default 1000 */
   historyLimit?: number;
   /** @default Date.now */
@@ -70,6 +82,9 @@ export class Scheduler {
   readonly #last = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #tick: Promise<void> | undefined;
+  #candidates: { names: readonly string[]; at: number } | undefined;
+  /** The last warning logged per agent, so a lasting problem is logged once. */
+  readonly #warned = new Map<string, string>();
   #running = false;
 
   constructor(options: SchedulerOptions) {
@@ -101,11 +116,10 @@ export class Scheduler {
   async tick(): Promise<ScheduledFire[]> {
     const created: ScheduledFire[] = [];
     const seen = new Set<string>();
-    const agents = await this.#options.agents.list();
-    for (const summary of agents) {
-      if (!summary.valid) continue;
+    for (const name of await this.#agentNames()) {
       try {
-        const agent = await this.#options.agents.get(summary.name);
+        const agent = await this.#options.agents.get(name);
+        this.#warned.delete(name);
         const schedules = agent.schedules ?? [];
         // All marked seen first: one failing create must not make the agent's later schedules forget their last fire.
         for (const schedule of schedules) seen.add(`${agent.name}\0${schedule.name}`);
@@ -113,12 +127,28 @@ export class Scheduler {
           created.push(...(await this.#fire(agent.name, schedule, `${agent.name}\0${schedule.name}`)));
         }
       } catch (error) {
-        this.#log("warn", `Schedules of agent ${summary.name}: ${errorMessage(error)}`);
+        // Once per distinct problem, not every tick: an invalid agent stays invalid until its files change.
+        const message = `Schedules of agent ${name}: ${errorMessage(error)}`;
+        if (this.#warned.get(name) !== message) this.#log("warn", message);
+        this.#warned.set(name, message);
       }
     }
     // A schedule removed and later added again starts from its jobs, not from a stale memory.
     for (const key of this.#last.keys()) if (!seen.has(key)) this.#last.delete(key);
     return created;
+  }
+
+  /** The agents to load this tick: every valid one, or the candidates of `agents.scheduled` (kept `discoverMs`). */
+  async #agentNames(): Promise<readonly string[]> {
+    const { agents } = this.#options;
+    if (agents.scheduled === undefined) {
+      return (await agents.list()).filter((summary) => summary.valid).map((summary) => summary.name);
+    }
+    const now = this.#now();
+    if (this.#candidates === undefined || now - this.#candidates.at >= (this.#options.discoverMs ?? 5000)) {
+      this.#candidates = { names: await agents.scheduled(), at: now };
+    }
+    return this.#candidates.names;
   }
 
   async #fire(agent: string, schedule: AgentSchedule, key: string): Promise<ScheduledFire[]> {
