@@ -1,14 +1,10 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeModel, startFakeModel } from "../support/fake-model/fake-model.js";
+import { writeMemoryApprovalAgent } from "../support/memory-approval-project.js";
 import { jsonOf, type ServeProcess, startServe, tempProject } from "../support/pluto-process.js";
 import { postgresUrlOrSkip, redisUrlOrSkip, uniqueName } from "../support/services.js";
-
-const MEMORY_SERVER = resolve(
-  import.meta.dirname,
-  "../../node_modules/@modelcontextprotocol/server-memory/dist/index.js",
-);
 
 /**
  * A decision posted to two workers at once (sessions in PostgreSQL, leases in Redis): the session's
@@ -18,7 +14,7 @@ describe("approvals across two pluto serve workers", () => {
   let fake: FakeModel;
   let project: Awaited<ReturnType<typeof tempProject>>;
   let workers: ServeProcess[] = [];
-  let memoryFile: string;
+  let storedEntities: (name: string) => Promise<number>;
   const schema = uniqueName("pluto_approvals");
   const prefix = uniqueName("pluto_approvals");
   let postgresUrl: string | undefined;
@@ -31,7 +27,6 @@ describe("approvals across two pluto serve workers", () => {
     fake = await startFakeModel();
     project = await tempProject();
     const env = { OPENAI_API_KEY: "sk-test-approvals-workers", OPENAI_BASE_URL: `${fake.url}/v1` };
-    memoryFile = join(project.dir, "memory.jsonl");
     await writeFile(
       join(project.dir, "pluto.yaml"),
       [
@@ -41,33 +36,7 @@ describe("approvals across two pluto serve workers", () => {
         "",
       ].join("\n"),
     );
-    const agent = join(project.dir, ".pluto/agents/butler");
-    await mkdir(agent, { recursive: true });
-    await writeFile(join(agent, "SYSTEM_PROMPT.md"), "You keep a knowledge graph.\n");
-    await writeFile(join(agent, "INSTRUCTIONS.md"), "Save what you are told.\n");
-    await writeFile(
-      join(agent, "agent.yaml"),
-      [
-        "apiVersion: pluto/v1",
-        "kind: Agent",
-        "metadata:",
-        "  name: butler",
-        "spec:",
-        "  model: openai/gpt-5-mini",
-        "  tools:",
-        "    builtin: []",
-        "    mcp:",
-        "      - name: memory",
-        `        command: ${JSON.stringify(process.execPath)}`,
-        `        args: [${JSON.stringify(MEMORY_SERVER)}]`,
-        "        env:",
-        `          MEMORY_FILE_PATH: ${JSON.stringify(memoryFile)}`,
-        "    policy:",
-        "      rules:",
-        "        - { tool: memory__create_entities, action: ask }",
-        "",
-      ].join("\n"),
-    );
+    storedEntities = (await writeMemoryApprovalAgent(project.dir)).stored;
     workers = await Promise.all([
       startServe({ cwd: project.dir, env }),
       startServe({ cwd: project.dir, env }),
@@ -100,12 +69,6 @@ describe("approvals across two pluto serve workers", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),
     });
-  const storedEntities = async (name: string): Promise<number> =>
-    (await readFile(memoryFile, "utf8").catch(() => ""))
-      .split("\n")
-      .filter((line) => line.includes(`"name":${JSON.stringify(name)}`) && line.includes('"type":"entity"'))
-      .length;
-
   it("pauses on worker A, lists on worker B, and takes one of two decisions sent to both", async () => {
     const [workerA, workerB] = workers;
     if (workerA === undefined || workerB === undefined) return;

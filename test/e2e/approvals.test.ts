@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeModel, startFakeModel } from "../support/fake-model/fake-model.js";
+import { createEntityCall, writeMemoryApprovalAgent } from "../support/memory-approval-project.js";
 import {
   jsonOf,
   parseSse,
@@ -10,11 +11,6 @@ import {
   startServe,
   tempProject,
 } from "../support/pluto-process.js";
-
-const MEMORY_SERVER = resolve(
-  import.meta.dirname,
-  "../../node_modules/@modelcontextprotocol/server-memory/dist/index.js",
-);
 
 /**
  * Tool policy and approvals through the built binary (issue 8 items 1-3): the agent's policy asks
@@ -26,7 +22,7 @@ describe("tool policy and approvals through pluto serve", () => {
   let project: Awaited<ReturnType<typeof tempProject>>;
   let server: ServeProcess;
   let env: Record<string, string>;
-  let memoryFile: string;
+  let stored: (name: string) => Promise<number>;
 
   const post = (path: string, body: unknown) =>
     fetch(`${server.url}${path}`, {
@@ -38,61 +34,23 @@ describe("tool policy and approvals through pluto serve", () => {
     jsonOf(await post("/api/v1/agents/butler/runs", { input, session_id: session }));
   const decide = (session: string, call: string, body: Record<string, unknown>) =>
     post(`/api/v1/sessions/${session}/approvals/${call}`, body);
-  /** How many entities named `name` the memory server stored (its file is JSON lines). */
-  const stored = async (name: string): Promise<number> => {
-    const text = await readFile(memoryFile, "utf8").catch(() => "");
-    return text
-      .split("\n")
-      .filter((line) => line.trim() !== "")
-      .map((line) => JSON.parse(line))
-      .filter((record) => record.type === "entity" && record.name === name).length;
-  };
-  const createEntity = (id: string, name: string) => ({
-    id,
-    name: "memory__create_entities",
-    input: { entities: [{ name, entityType: "person", observations: ["likes tea"] }] },
-  });
+  const createEntity = createEntityCall;
 
   beforeAll(async () => {
     fake = await startFakeModel();
     project = await tempProject();
     env = { OPENAI_API_KEY: "sk-test-approvals", OPENAI_BASE_URL: `${fake.url}/v1` };
-    memoryFile = join(project.dir, "memory.jsonl");
-    const agent = join(project.dir, ".pluto/agents/butler");
-    await mkdir(agent, { recursive: true });
-    await writeFile(join(agent, "SYSTEM_PROMPT.md"), "You keep a knowledge graph.\n");
-    await writeFile(join(agent, "INSTRUCTIONS.md"), "Save what you are told.\n");
-    await writeFile(
-      join(agent, "agent.yaml"),
-      [
-        "apiVersion: pluto/v1",
-        "kind: Agent",
-        "metadata:",
-        "  name: butler",
-        "spec:",
-        "  model: openai/gpt-5-mini",
-        "  tools:",
-        "    builtin: []",
-        "    mcp:",
-        "      - name: memory",
-        `        command: ${JSON.stringify(process.execPath)}`,
-        `        args: [${JSON.stringify(MEMORY_SERVER)}]`,
-        "        env:",
-        `          MEMORY_FILE_PATH: ${JSON.stringify(memoryFile)}`,
-        "    policy:",
-        "      default: allow",
-        "      rules:",
-        "        - tool: memory__create_*",
-        "          action: ask",
-        "          reason: Writes to the knowledge graph",
+    const memory = await writeMemoryApprovalAgent(project.dir, {
+      extraRules: [
         // Matched by the annotation the real server declares (delete_entities: destructiveHint true).
         '        - tool: "memory__*"',
         "          action: deny",
         "          reason: Nothing is ever forgotten",
         "          annotations: { destructive: true }",
-        "",
-      ].join("\n"),
-    );
+      ],
+    });
+    stored = memory.stored;
+    const agent = memory.folder;
     // An agent without a policy of its own gets pluto.yaml's default for every call.
     const plain = join(project.dir, ".pluto/agents/plain");
     await mkdir(plain, { recursive: true });

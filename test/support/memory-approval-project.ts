@@ -8,12 +8,14 @@ const MEMORY_SERVER = resolve(
 
 /**
  * Writes agent `butler` into `projectDir`: its tools are the real MCP memory server (its graph in
- * `memory.jsonl` of the project), and its policy asks before `memory__create_*`. Returns how to read
- * the side effect: how many entities named `name` the memory server stored.
+ * `memory.jsonl` of the project), and its policy asks before `memory__create_*`, then applies
+ * `extraRules` (agent.yaml lines of further rules, indented as rules). Returns the agent folder and how
+ * to read the side effect: how many entities named `name` the memory server stored.
  */
 export async function writeMemoryApprovalAgent(
   projectDir: string,
-): Promise<{ stored(name: string): Promise<number> }> {
+  options: { extraRules?: readonly string[] } = {},
+): Promise<{ folder: string; stored(name: string): Promise<number> }> {
   const memoryFile = join(projectDir, "memory.jsonl");
   const agent = join(projectDir, ".pluto/agents/butler");
   await mkdir(agent, { recursive: true });
@@ -42,10 +44,12 @@ export async function writeMemoryApprovalAgent(
       "        - tool: memory__create_*",
       "          action: ask",
       "          reason: Writes to the knowledge graph",
+      ...(options.extraRules ?? []),
       "",
     ].join("\n"),
   );
   return {
+    folder: agent,
     async stored(name: string) {
       const text = await readFile(memoryFile, "utf8").catch(() => "");
       return text
