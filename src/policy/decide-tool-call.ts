@@ -65,17 +65,34 @@ function ruleMatches(rule: ToolPolicyRule, call: ToolCallFacts): boolean {
 
 /**
  * Whether `text` matches `pattern` as a whole: `*` matches any run of characters (slashes included),
- * `?` exactly one; every other character matches itself.
+ * `?` exactly one; every other character matches itself. Linear matching with one backtrack point
+ * (at most |pattern| x |text| steps): patterns come from agent files a tenant admin writes and the text
+ * from the model's tool input, so a pattern such as `*a*a*a*…b` must not become a backtracking regular
+ * expression that blocks the event loop.
  */
 export function globMatches(pattern: string, text: string): boolean {
-  const source = [...pattern]
-    .map((character) =>
-      character === "*" ? "[\\s\\S]*" : character === "?" ? "[\\s\\S]" : escapeRegExp(character),
-    )
-    .join("");
-  return new RegExp(`^${source}$`, "u").test(text);
-}
-
-function escapeRegExp(character: string): string {
-  return /[\\^$.|+()[\]{}*?/]/.test(character) ? `\\${character}` : character;
+  const glob = [...pattern];
+  const chars = [...text];
+  let p = 0;
+  let t = 0;
+  let star = -1;
+  let resume = 0;
+  while (t < chars.length) {
+    if (p < glob.length && (glob[p] === "?" || (glob[p] !== "*" && glob[p] === chars[t]))) {
+      p += 1;
+      t += 1;
+    } else if (p < glob.length && glob[p] === "*") {
+      star = p;
+      resume = t;
+      p += 1;
+    } else if (star !== -1) {
+      p = star + 1;
+      resume += 1;
+      t = resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < glob.length && glob[p] === "*") p += 1;
+  return p === glob.length;
 }

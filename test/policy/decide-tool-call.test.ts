@@ -74,4 +74,29 @@ describe("globMatches", () => {
     expect(globMatches("a.c", "abc")).toBe(false);
     expect(globMatches("(x)+[y]{2}|z$^\\", "(x)+[y]{2}|z$^\\")).toBe(true);
   });
+
+  it("backtracks to the last star only: stars, empty runs, multi-byte characters", () => {
+    expect(globMatches("*", "")).toBe(true);
+    expect(globMatches("a**b", "ab")).toBe(true);
+    expect(globMatches("*.txt", "notes.txt.bak")).toBe(false);
+    expect(globMatches("*a*b*c", "xxaxxbxxbxxc")).toBe(true);
+    expect(globMatches("*a*b*c", "xxaxxcxxb")).toBe(false);
+    expect(globMatches("?é*", "xé!")).toBe(true);
+    expect(globMatches("?", "😀")).toBe(true);
+  });
+
+  it("answers a hostile pattern against a long model-written value (a backtracking regex never returned)", () => {
+    // A tenant admin writes the rule; the model writes the input. `(.*a){200}b`-like patterns hung the
+    // event loop when globs were compiled to regular expressions.
+    const hostile = `${"*a".repeat(200)}*b`;
+    const long = "a".repeat(100_000);
+    expect(globMatches(hostile, long)).toBe(false);
+    expect(globMatches(hostile, `${long}b`)).toBe(true);
+    expect(
+      decideToolCall(
+        { rules: [{ tool: "*", action: "ask", when: { path: hostile } }] },
+        { toolName: "files__write_file", input: { path: long } },
+      ),
+    ).toMatchObject({ action: "allow" });
+  });
 });
